@@ -1,0 +1,1 @@
+"""Evaluation toolkit: EMD, mixture mode metrics, image scores and missing-mode counts."""

@@ -1,0 +1,97 @@
+"""Count the modes a generator captures: ``python -m eval.missing_modes --checkpoint NAME_OR_DIR``.
+
+Picks the metrics that fit the checkpoint's dataset:
+
+* mixtures (ring8, grid25, grid25_aniso, cube27): modes captured, % high-quality samples (within 3 std),
+  reverse KL and JSD of the HQ histogram against the true weights, EMD to a fresh data sample and the
+  EMD floor between two real samples of the same size (PROTOCOLS.md §2, §5), mean ± std over seeds;
+* image data sets: the image toolkit of ``eval.images`` (digits covered, class KL, Inception and MODE
+  scores, FID, third-party discriminator counts).
+
+Prints a table, or JSON with ``--json``; ``--plot FILE`` draws the samples over the true modes (or a
+grid of images).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["evaluate", "format_table", "main"]
+
+
+def evaluate(model, samples: int = 2500, seed: int = 0, runs: int = 5) -> dict:
+    """Metrics for a loaded zoo model on its own dataset (``runs`` sampling seeds from ``seed``)."""
+    from zoo import data
+
+    if model.dataset and data.is_mixture(model.dataset):
+        from eval.mixture import evaluate_mixture
+
+        return evaluate_mixture(model.sample, data.mixture(model.dataset), n=samples,
+                                seeds=tuple(range(seed, seed + runs)))
+    from eval.images import evaluate_checkpoint_images
+
+    return evaluate_checkpoint_images(model, model.dataset, num_samples=samples, seed=seed)
+
+
+def format_table(result: dict) -> str:
+    """Readable table of a result's summary (mean ± std over runs)."""
+    summary = result.get("summary", {})
+    lines = [f"dataset: {result.get('dataset')}   samples per run: {result.get('n')}   "
+             f"runs: {len(result.get('seeds', [])) or 1}"]
+    labels = {"modes": "modes captured", "hq_fraction": "high-quality samples", "kl": "reverse KL (HQ histogram)",
+              "jsd": "JSD (HQ histogram)", "emd": "EMD to data", "emd_floor": "EMD floor (real vs real)"}
+    for key, label in labels.items():
+        if key in summary:
+            s = summary[key]
+            if key == "modes":
+                lines.append(f"  {label:<28} {s['mean']:.2f} ± {s['std']:.2f} / {result['runs'][0]['num_modes']}")
+            elif key == "hq_fraction":
+                lines.append(f"  {label:<28} {100 * s['mean']:.1f} ± {100 * s['std']:.1f} %")
+            else:
+                lines.append(f"  {label:<28} {s['mean']:.4f} ± {s['std']:.4f}")
+    for key, value in result.get("scalars", {}).items():
+        lines.append(f"  {key:<28} {value}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """Entry point; returns the exit code (2 for a bad argument or checkpoint)."""
+    p = argparse.ArgumentParser(prog="python -m eval.missing_modes", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", required=True, help="zoo name (see zoo.list()) or checkpoint folder")
+    p.add_argument("--samples", type=int, default=2500, help="samples per run (default 2500, as in VEEGAN)")
+    p.add_argument("--seed", type=int, default=0, help="first sampling seed (default 0)")
+    p.add_argument("--runs", type=int, default=5, help="sampling runs, mean ± std reported (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--plot", metavar="FILE", help="write a PNG of the samples over the true modes")
+    args = p.parse_args(argv)
+    if args.samples < 1 or args.runs < 1:
+        print("error: --samples and --runs must be positive", file=sys.stderr)
+        return 2
+    import zoo
+    from zoo import data
+
+    try:
+        model = zoo.load(args.checkpoint)
+    except zoo.CheckpointError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    result = evaluate(model, args.samples, args.seed, args.runs)
+    if args.plot:
+        from eval import plots
+
+        if data.is_mixture(model.dataset):
+            plots.plot_mixture(model.sample(args.samples, seed=args.seed), data.mixture(model.dataset),
+                               args.plot, title=str(args.checkpoint))
+        else:
+            plots.plot_image_grid(model.sample(100, seed=args.seed), args.plot, title=str(args.checkpoint))
+    if args.json:
+        print(json.dumps(result, indent=2, default=float))
+    else:
+        print(format_table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

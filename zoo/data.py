@@ -1,0 +1,234 @@
+"""Datasets: the synthetic Gaussian mixtures (as tfp distributions) and image data through tfds.
+
+Mixtures follow PROTOCOLS.md §2:
+
+* ``ring8``: 8 modes at (cos 2πi/8, sin 2πi/8), std 0.01 (PacGAN/VEEGAN ring; 8 distinct angles,
+  not the 7-mode linspace bug of the Unrolled demo).
+* ``grid25``: 25 modes at {-4,-2,0,2,4}², std 0.05 (PacGAN/VEEGAN grid).
+* ``grid25_aniso``: **our definition** of DIW-GAN's "25 random anisotropic Gaussians" (the paper gives
+  none): means on the ``grid25`` lattice, each covariance R(θ) diag(s1², s2²) R(θ)ᵀ with
+  s1, s2 ~ U(0.02, 0.1) and θ ~ U(0, π), drawn once with numpy seed 0.
+* ``cube27``: **our definition** of DIW-GAN's cube (PROTOCOLS §2 [REC]): means {-2,0,2}³, std 0.05.
+
+All mixtures have equal weights. Image data sets come from ``tensorflow_datasets``; MNIST works
+offline through tfds' manual-download directory (see :func:`manual_dir`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from zoo.priors import as_seed
+
+tfd = tfp.distributions
+
+__all__ = [
+    "Mixture", "MIXTURES", "IMAGE_DATASETS", "DataError", "mixture", "is_mixture", "dataset_names",
+    "mixture_dataset", "image_dataset", "load_images", "manual_dir", "dataset", "data_shape",
+]
+
+
+class DataError(ValueError):
+    """A dataset is unknown or cannot be reached; the message says how to provide it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Mixture:
+    """An equal-weight Gaussian mixture with its mode table.
+
+    Attributes:
+        name: registry name.
+        means: ``[K, D]`` mode centres.
+        covs: ``[K, D, D]`` covariances (diagonal for the isotropic benchmarks).
+        std: the per-dimension std for isotropic mixtures (``None`` for anisotropic ones).
+    """
+
+    name: str
+    means: np.ndarray
+    covs: np.ndarray
+    std: float | None = None
+
+    @property
+    def num_modes(self) -> int:
+        """Number of mixture components K."""
+        return int(self.means.shape[0])
+
+    @property
+    def dim(self) -> int:
+        """Dimension of a sample."""
+        return int(self.means.shape[1])
+
+    @property
+    def distribution(self) -> tfd.Distribution:
+        """The mixture as a ``tfp.distributions.MixtureSameFamily`` (equal weights)."""
+        scale = np.linalg.cholesky(self.covs).astype(np.float32)
+        return tfd.MixtureSameFamily(
+            mixture_distribution=tfd.Categorical(logits=tf.zeros(self.num_modes)),
+            components_distribution=tfd.MultivariateNormalTriL(
+                loc=self.means.astype(np.float32), scale_tril=scale),
+        )
+
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """Draw ``n`` points as a float32 numpy array (deterministic for an int ``seed``)."""
+        return self.distribution.sample(int(n), seed=as_seed(seed)).numpy()
+
+
+def _isotropic(name, means, std):
+    means = np.asarray(means, np.float64)
+    covs = np.tile(np.eye(means.shape[1]) * std**2, (len(means), 1, 1))
+    return Mixture(name, means, covs, std)
+
+
+def _grid(values, dim):
+    return np.stack(np.meshgrid(*([values] * dim), indexing="ij"), -1).reshape(-1, dim)
+
+
+def _anisotropic_grid(seed=0):
+    rng = np.random.default_rng(seed)
+    means = _grid(np.arange(-4.0, 5.0, 2.0), 2)
+    covs = []
+    for _ in means:
+        s = rng.uniform(0.02, 0.1, size=2)
+        t = rng.uniform(0, np.pi)
+        rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+        covs.append(rot @ np.diag(s**2) @ rot.T)
+    return Mixture("grid25_aniso", means, np.stack(covs), None)
+
+
+_ANGLES = 2 * np.pi * np.arange(8) / 8
+MIXTURES: dict[str, Mixture] = {
+    "ring8": _isotropic("ring8", np.stack([np.cos(_ANGLES), np.sin(_ANGLES)], -1), 0.01),
+    "grid25": _isotropic("grid25", _grid(np.arange(-4.0, 5.0, 2.0), 2), 0.05),
+    "grid25_aniso": _anisotropic_grid(0),
+    "cube27": _isotropic("cube27", _grid(np.array([-2.0, 0.0, 2.0]), 3), 0.05),
+}
+
+# name -> (tfds name, image shape, how to provide it offline)
+IMAGE_DATASETS = {
+    "mnist": ("mnist", (28, 28, 1)),
+    "fashion_mnist": ("fashion_mnist", (28, 28, 1)),
+    "cifar10": ("cifar10", (32, 32, 3)),
+    "celeba": ("celeb_a", (64, 64, 3)),
+}
+
+
+def dataset_names() -> list[str]:
+    """All dataset names the zoo understands."""
+    return sorted(MIXTURES) + sorted(IMAGE_DATASETS)
+
+
+def _unknown(name: str) -> DataError:
+    return DataError(f"unknown dataset {name!r}; known datasets: {', '.join(dataset_names())}")
+
+
+def is_mixture(name: str) -> bool:
+    """True when ``name`` is one of the synthetic mixtures."""
+    return name in MIXTURES
+
+
+def mixture(name: str) -> Mixture:
+    """Look up a mixture by name, with an error that lists the known ones."""
+    try:
+        return MIXTURES[name]
+    except KeyError:
+        raise _unknown(name) from None
+
+
+def data_shape(name: str) -> tuple[int, ...]:
+    """Shape of one example of dataset ``name``."""
+    if is_mixture(name):
+        return (mixture(name).dim,)
+    if name in IMAGE_DATASETS:
+        return IMAGE_DATASETS[name][1]
+    raise _unknown(name)
+
+
+def mixture_dataset(name: str, batch_size: int, num_examples: int = 100_000, seed: int = 0,
+                    repeat: bool = True) -> tf.data.Dataset:
+    """A shuffled, batched ``tf.data`` pipeline over a fixed training sample of a mixture.
+
+    A fixed training set of ``num_examples`` points (100,000 as in PacGAN) makes runs reproducible
+    and lets ``fit`` count epochs; batches drop the remainder so every step sees ``batch_size``.
+    """
+    points = mixture(name).sample(num_examples, seed=seed)
+    ds = tf.data.Dataset.from_tensor_slices(points).shuffle(min(num_examples, 100_000), seed=seed)
+    if repeat:
+        ds = ds.repeat()
+    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def manual_dir() -> Path | None:
+    """Folder that holds tfds manual downloads (``<dir>/mnist/*.gz``).
+
+    ``$MODE_ZOO_MANUAL_DIR`` wins; otherwise a ``shared/data`` folder beside the repository checkout
+    (how this project's offline machines and CI provide MNIST) is used when present.
+    """
+    env = os.environ.get("MODE_ZOO_MANUAL_DIR")
+    if env:
+        return Path(env)
+    sibling = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return sibling if sibling.is_dir() else None
+
+
+def _tfds_dir() -> str:
+    return os.environ.get("MODE_ZOO_DATA_DIR", os.path.expanduser("~/tensorflow_datasets"))
+
+
+def load_images(name: str, split: str = "train", with_labels: bool = False) -> tf.data.Dataset:
+    """Load an image data set from tfds, scaled to [-1, 1] float32 (unbatched).
+
+    MNIST is prepared from a manual-download folder when one exists (no network needed). An
+    unreachable data set raises :class:`DataError` saying how to provide it.
+    """
+    import tensorflow_datasets as tfds
+
+    if name not in IMAGE_DATASETS:
+        raise _unknown(name)
+    tfds_name, shape = IMAGE_DATASETS[name]
+    kwargs = {}
+    mdir = manual_dir()
+    if mdir is not None and (mdir / tfds_name).is_dir():
+        kwargs["download_and_prepare_kwargs"] = {
+            "download_config": tfds.download.DownloadConfig(manual_dir=str(mdir / tfds_name))}
+    try:
+        ds = tfds.load(tfds_name, split=split, data_dir=_tfds_dir(), **kwargs)
+    except Exception as err:  # tfds raises many types (network, checksum, missing files)
+        raise DataError(
+            f"dataset {name!r} (tfds {tfds_name!r}) could not be loaded: {type(err).__name__}: "
+            f"{str(err).splitlines()[0] if str(err) else ''}\n"
+            f"Provide it offline by putting tfds' manual-download files in "
+            f"$MODE_ZOO_MANUAL_DIR/{tfds_name}/ (for MNIST: the four *-ubyte.gz files), or prepare it "
+            f"once with internet access into $MODE_ZOO_DATA_DIR (now {_tfds_dir()})."
+        ) from err
+
+    def convert(ex):
+        img = ex["image"]
+        if img.shape[:2] != shape[:2]:
+            img = tf.image.resize(img, shape[:2], antialias=True)
+        img = tf.cast(img, tf.float32) / 127.5 - 1.0
+        return (img, ex["label"]) if with_labels else img
+
+    return ds.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def image_dataset(name: str, batch_size: int, seed: int = 0, split: str = "train",
+                  repeat: bool = True) -> tf.data.Dataset:
+    """Cached, shuffled, batched training pipeline over :func:`load_images`."""
+    ds = load_images(name, split).cache().shuffle(10_000, seed=seed)
+    if repeat:
+        ds = ds.repeat()
+    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def dataset(name: str, batch_size: int, seed: int = 0) -> tf.data.Dataset:
+    """The training pipeline for any known dataset name (mixture or images)."""
+    if is_mixture(name):
+        return mixture_dataset(name, batch_size, seed=seed)
+    if name in IMAGE_DATASETS:
+        return image_dataset(name, batch_size, seed=seed)
+    raise _unknown(name)

@@ -1,0 +1,124 @@
+"""Network builders shared by every method: the papers' MLPs and a compact DCGAN.
+
+All builders return functional ``keras.Model``s (serializable by Keras' own config). Discriminators
+end in one linear unit (a **logit**); losses apply the sigmoid themselves (zoo.losses).
+"""
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers
+
+__all__ = ["mlp", "joint_mlp", "dcgan_generator", "dcgan_discriminator", "dcgan_encoder", "for_config"]
+
+
+def _act(name):
+    # "lrelu" is LOGAN's leaky ReLU with slope 0.2 (visual_models.py).
+    return layers.LeakyReLU(0.2) if name == "lrelu" else layers.Activation(name)
+
+
+def mlp(input_dim: int, output_dim: int, hidden=(128, 128), activation="relu", output_activation=None,
+        name="mlp") -> keras.Model:
+    """Fully connected net ``input_dim -> hidden... -> output_dim``.
+
+    The papers' toy networks are instances: Goerttler & Kloft G = 2×FC128 ReLU + tanh output, D = 3×FC128
+    tanh; Lopez-Paz & Oquab 2×128 ReLU; LOGAN 3×512 lrelu with linear output.
+    """
+    x = inp = keras.Input((input_dim,), name=f"{name}_in")
+    for i, units in enumerate(hidden):
+        x = layers.Dense(units, name=f"{name}_fc{i}")(x)
+        x = _act(activation)(x)
+    out = layers.Dense(output_dim, activation=output_activation, name=f"{name}_out")(x)
+    return keras.Model(inp, out, name=name)
+
+
+def joint_mlp(x_dim: int, z_dim: int, hidden=(512, 512, 512), activation="lrelu", name="joint_d"):
+    """BiGAN discriminator D(x, z) on concat(x, z) -> logit (LOGAN toy D, PROTOCOLS §1.3)."""
+    x_in, z_in = keras.Input((x_dim,), name="x"), keras.Input((z_dim,), name="z")
+    body = mlp(x_dim + z_dim, 1, hidden, activation, name=f"{name}_body")
+    return keras.Model([x_in, z_in], body(layers.Concatenate()([x_in, z_in])), name=name)
+
+
+def _levels(image_shape):
+    """Number of stride-2 stages from the smallest feature map (4 or 7 pixels) up to the image."""
+    size = image_shape[0]
+    start = 7 if size % 7 == 0 else 4
+    levels = int(round(math.log2(size / start)))
+    if start * 2**levels != size:
+        raise ValueError(f"DCGAN needs a side of 7·2^k or 4·2^k pixels, got {size}")
+    return start, levels
+
+
+def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), base: int = 64, kernel: int = 5,
+                    name="generator") -> keras.Model:
+    """DCGAN generator (Radford et al. 2016): FC -> (transposed conv, BN, ReLU)×k -> tanh image.
+
+    Channels halve at each stride-2 stage, ending at ``base``; 28×28 starts at 7×7, 32×32 at 4×4.
+    """
+    start, levels = _levels(image_shape)
+    ch = base * 2 ** (levels - 1)
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(start * start * ch, use_bias=False)(z)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Reshape((start, start, ch))(x)
+    for i in range(levels - 1):
+        ch //= 2
+        x = layers.Conv2DTranspose(ch, kernel, 2, padding="same", use_bias=False)(x)
+        x = layers.ReLU()(layers.BatchNormalization()(x))
+    out = layers.Conv2DTranspose(image_shape[-1], kernel, 2, padding="same", activation="tanh")(x)
+    return keras.Model(z, out, name=name)
+
+
+def _conv_features(x, levels, base, kernel, batch_norm):
+    ch = base
+    for i in range(levels):
+        x = layers.Conv2D(ch, kernel, 2, padding="same")(x)
+        if batch_norm and i > 0:
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+        ch *= 2
+    return layers.Flatten()(x)
+
+
+def dcgan_discriminator(image_shape=(28, 28, 1), base: int = 64, kernel: int = 5, z_dim: int = 0,
+                        name="discriminator") -> keras.Model:
+    """DCGAN discriminator: (stride-2 conv, lrelu 0.2)×k -> linear logit.
+
+    No batch norm, so gradient penalties stay per-sample (Gulrajani et al. 2017, Sec. 4; LOGAN's D has
+    none either). With ``z_dim > 0`` it is a BiGAN joint discriminator D(x, z): image features are
+    concatenated with z before a 512-unit lrelu layer (Donahue et al. 2017).
+    """
+    _, levels = _levels(image_shape)
+    x_in = keras.Input(image_shape, name="x")
+    h = _conv_features(x_in, levels, base, kernel, batch_norm=False)
+    if not z_dim:
+        return keras.Model(x_in, layers.Dense(1)(h), name=name)
+    z_in = keras.Input((z_dim,), name="z")
+    h = layers.LeakyReLU(0.2)(layers.Dense(512)(layers.Concatenate()([h, z_in])))
+    return keras.Model([x_in, z_in], layers.Dense(1)(h), name=name)
+
+
+def dcgan_encoder(image_shape, latent_dim: int, base: int = 64, kernel: int = 5, name="encoder"):
+    """Convolutional encoder E: x -> z with BN (LOGAN image setup) and a tanh output matching U(-1, 1)."""
+    _, levels = _levels(image_shape)
+    x_in = keras.Input(image_shape, name="x")
+    h = _conv_features(x_in, levels, base, kernel, batch_norm=True)
+    return keras.Model(x_in, layers.Dense(latent_dim, activation="tanh")(h), name=name)
+
+
+def for_config(config: dict, latent_dim: int) -> tuple[keras.Model, keras.Model]:
+    """Generator and discriminator for ``config["network"]`` (``mlp`` or ``dcgan``) on its dataset."""
+    from zoo.data import data_shape
+
+    shape = data_shape(config["dataset"])
+    if config["network"] == "mlp":
+        g = mlp(latent_dim, shape[0], config["g_hidden"], config["activation"], config.get("g_output"),
+                name="generator")
+        d = mlp(shape[0], 1, config["d_hidden"], config["activation"], name="discriminator")
+    elif config["network"] == "dcgan":
+        g = dcgan_generator(latent_dim, shape, config["base"], config["kernel"])
+        d = dcgan_discriminator(shape, config["base"], config["kernel"])
+    else:
+        raise ValueError(f"unknown network {config['network']!r}; known: mlp, dcgan")
+    return g, d
