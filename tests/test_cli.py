@@ -1,0 +1,94 @@
+"""Command lines: train.run and eval.missing_modes, including resume and bad input."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import pytest
+
+from train.run import main as train_main
+from train.run import split_steps, train
+from zoo import configs
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def _run(*args, timeout=240):
+    return subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=ENV, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_train_then_evaluate_end_to_end(tmp_path):
+    out = tmp_path / "run"
+    r = _run("train.run", "--model", "gan", "--dataset", "ring8", "--steps", "300", "--out", str(out),
+             "--plot-every", "0")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert {"config.json", "model.weights.h5", "SHA256SUMS", "metrics.json", "train_config.json",
+            "samples.png"} <= {p.name for p in out.iterdir()}
+    assert not (out / ".backup").exists()  # resume state is removed after a finished run
+    r = _run("eval.missing_modes", "--checkpoint", str(out), "--json", "--runs", "2", "--samples", "500",
+             "--plot", str(tmp_path / "p.png"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    result = json.loads(r.stdout)
+    for key in ("modes", "hq_fraction", "kl", "jsd", "emd", "emd_floor"):
+        assert key in result["summary"]
+    assert result["n"] == 500 and (tmp_path / "p.png").stat().st_size > 1000
+    r = _run("eval.missing_modes", "--checkpoint", str(out), "--runs", "1", "--samples", "200")
+    assert "modes captured" in r.stdout and "EMD floor" in r.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model", "nonsense"], "unknown model"),
+    (["--model", "gan", "--dataset", "svhn"], "unknown dataset"),
+    (["--model", "gan", "--steps", "-5"], "steps must be a positive integer"),
+    (["--model", "gan", "--set", "lr"], "KEY=VALUE"),
+    (["--model", "gan", "--loss", "hinge"], "unknown loss"),
+])
+def test_train_bad_input(args, message, tmp_path, capsys):
+    assert train_main([*args, "--out", str(tmp_path / "x")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()  # nothing written for rejected input
+
+
+def test_missing_modes_bad_checkpoint(tmp_path):
+    r = _run("eval.missing_modes", "--checkpoint", str(tmp_path / "missing"))
+    assert r.returncode == 2 and "error:" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "corrupt").mkdir()
+    (tmp_path / "corrupt" / "config.json").write_text("{}")
+    r = _run("eval.missing_modes", "--checkpoint", str(tmp_path / "corrupt"))
+    assert r.returncode == 2 and "incomplete" in r.stderr
+
+
+def test_help_documents_flags():
+    r = _run("train.run", "--help")
+    assert r.returncode == 0 and "--steps" in r.stdout and "--publish" in r.stdout
+    r = _run("train.run", "--list")
+    assert "gan_ring8" in r.stdout and "wgan_gp" in r.stdout
+
+
+def test_split_steps():
+    assert split_steps(300, 500) == (1, 300)
+    assert split_steps(10_000, 500) == (20, 500)
+    assert split_steps(1200, 500) == (3, 400)
+    epochs, spe = split_steps(10_007, 500)  # prime: rounds up rather than 10,007 one-step epochs
+    assert spe <= 500 and 10_007 <= epochs * spe < 10_007 + epochs
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt("simulated kill after the second epoch")
+
+
+def test_interrupted_run_resumes_where_it_stopped(tmp_path):
+    config = configs.resolve("gan", "ring8", {"steps": 200, "steps_per_epoch": 50, "steps_per_execution": 10})
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(config, out, verbose=0, plot_every=0, evaluate=False, callbacks=[_Interrupt()])
+    assert (out / ".backup").is_dir() and not (out / "SHA256SUMS").exists()  # nothing final half-written
+    model = train(config, out, verbose=0, plot_every=0, evaluate=False)
+    assert model.history.epoch == [2, 3]  # epochs 0 and 1 were not trained again
+    assert (out / "SHA256SUMS").exists() and not (out / ".backup").exists()
