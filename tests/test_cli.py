@@ -24,7 +24,7 @@ def _run(*args, timeout=240):
 def test_train_then_evaluate_end_to_end(tmp_path):
     out = tmp_path / "run"
     r = _run("train.run", "--model", "gan", "--dataset", "ring8", "--steps", "300", "--out", str(out),
-             "--plot-every", "0")
+             "--plot-every", "0", "--no-eval")  # the evaluation command is exercised below
     assert r.returncode == 0, r.stderr[-2000:]
     assert {"config.json", "model.weights.h5", "SHA256SUMS", "metrics.json", "train_config.json",
             "samples.png"} <= {p.name for p in out.iterdir()}

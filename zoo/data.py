@@ -183,7 +183,8 @@ def load_images(name: str, split: str = "train", with_labels: bool = False) -> t
     """Load an image data set from tfds, scaled to [-1, 1] float32 (unbatched).
 
     MNIST is prepared from a manual-download folder when one exists (no network needed). An
-    unreachable data set raises :class:`DataError` saying how to provide it.
+    unreachable data set raises :class:`DataError` saying how to provide it; with
+    ``$MODE_ZOO_OFFLINE=1`` nothing is downloaded (without it, tfds retries a dead host for minutes).
     """
     import tensorflow_datasets as tfds
 
@@ -192,11 +193,15 @@ def load_images(name: str, split: str = "train", with_labels: bool = False) -> t
     tfds_name, shape = IMAGE_DATASETS[name]
     kwargs = {}
     mdir = manual_dir()
-    if mdir is not None and (mdir / tfds_name).is_dir():
+    has_manual = mdir is not None and (mdir / tfds_name).is_dir()
+    if has_manual:
         kwargs["download_and_prepare_kwargs"] = {
             "download_config": tfds.download.DownloadConfig(manual_dir=str(mdir / tfds_name))}
+    # $MODE_ZOO_OFFLINE=1 forbids network downloads: without it, tfds retries an unreachable host for
+    # minutes before failing.
+    offline = os.environ.get("MODE_ZOO_OFFLINE", "") not in ("", "0")
     try:
-        ds = tfds.load(tfds_name, split=split, data_dir=_tfds_dir(), **kwargs)
+        ds = tfds.load(tfds_name, split=split, data_dir=_tfds_dir(), download=has_manual or not offline, **kwargs)
     except Exception as err:  # tfds raises many types (network, checksum, missing files)
         raise DataError(
             f"dataset {name!r} (tfds {tfds_name!r}) could not be loaded: {type(err).__name__}: "
