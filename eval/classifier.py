@@ -21,34 +21,30 @@ CLI: ``python -m eval.classifier --out checkpoints/mnist_classifier [--epochs N]
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from eval.inception import KerasScorer
+from zoo import checkpoint
 
 __all__ = [
     "DEFAULT_DIR", "FEATURE_LAYER", "ChecksumError", "build_classifier", "train_classifier",
-    "load_classifier", "to_unit_range", "predict_probs", "features", "MnistScorer", "load_mnist_arrays",
-    "write_sha256sums", "verify_sha256sums",
+    "load_classifier", "to_unit_range", "predict_probs", "features", "MnistScorer", "mnist_scorer",
+    "load_mnist_arrays", "save_classifier",
 ]
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "mnist_classifier"
 FEATURE_LAYER = "features"
-SUMS_FILE = "SHA256SUMS"
-# The files Keras' unzipped format needs; each must be covered by SHA256SUMS.
-_REQUIRED = ("config.json", "model.weights.h5")
+SUMS_FILE = checkpoint.SUMS
+_LOADED: dict[str, object] = {}  # resolved checkpoint path -> loaded model
 
 
-class ChecksumError(RuntimeError):
-    """A checkpoint is missing, incomplete, or does not match its SHA256SUMS."""
+# A missing, incomplete or corrupt classifier checkpoint: the zoo's own checkpoint error.
+ChecksumError = checkpoint.CheckpointError
 
 
 def build_classifier(seed: int | None = None):
@@ -105,61 +101,16 @@ def _fit(model, x, y, epochs, optimizer, seed, batch_size=128, verbose=2):
     return model
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def save_classifier(model, out_dir: str | os.PathLike, metrics: dict | None = None) -> Path:
+    """Save ``model`` (Keras unzipped format), ``metrics.json`` and ``SHA256SUMS`` into ``out_dir``.
 
-
-def write_sha256sums(directory: str | os.PathLike) -> Path:
-    """Write ``SHA256SUMS`` covering every regular file in ``directory`` (``sha256sum -c`` format)."""
-    directory = Path(directory)
-    lines = [f"{_sha256(p)}  {p.name}\n" for p in sorted(directory.iterdir())
-             if p.is_file() and p.name != SUMS_FILE]
-    (directory / SUMS_FILE).write_text("".join(lines))
-    return directory / SUMS_FILE
-
-
-def verify_sha256sums(directory: str | os.PathLike, required=_REQUIRED) -> None:
-    """Check ``directory/SHA256SUMS``: it must list each ``required`` file and every hash must match.
-
-    Raises :class:`ChecksumError` with a message saying what is wrong and how to rebuild.
+    Uses the zoo's atomic checkpoint writer (:func:`zoo.checkpoint.save`): files are staged in a
+    temporary folder and ``SHA256SUMS`` lands last, so a crash never leaves a checkpoint that verifies.
     """
-    directory = Path(directory)
-    hint = f"retrain with `python -m eval.classifier --out {directory}`"
-    if not directory.is_dir():
-        raise ChecksumError(f"MNIST classifier checkpoint not found at {directory}; {hint}")
-    sums = directory / SUMS_FILE
-    if not sums.is_file():
-        raise ChecksumError(f"{sums} is missing, so the checkpoint cannot be verified; {hint}")
-    listed = {}
-    for line in sums.read_text().splitlines():
-        if line.strip():
-            digest, _, name = line.partition("  ")
-            listed[name.strip()] = digest.strip()
-    for name in required:
-        if name not in listed:
-            raise ChecksumError(f"{sums} does not cover {name}; {hint}")
-    for name, digest in listed.items():
-        path = directory / name
-        if not path.is_file():
-            raise ChecksumError(f"{path} is listed in {SUMS_FILE} but missing; {hint}")
-        actual = _sha256(path)
-        if actual != digest:
-            raise ChecksumError(f"{path} is corrupt: sha256 {actual} != {digest} in {SUMS_FILE}; {hint}")
-
-
-def _atomic_replace(tmp: Path, out: Path) -> None:
-    """Move a finished temp directory into place so readers never see a half-written checkpoint."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}.tmp")
-        os.rename(out, old)
-    os.rename(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    out = Path(out_dir).resolve()
+    checkpoint.save(model, out, {"metrics.json": metrics or {}})
+    _LOADED.pop(str(out), None)  # a cached model of an older checkpoint at this path is stale
+    return out
 
 
 def train_classifier(out_dir: str | os.PathLike = DEFAULT_DIR, epochs: int = 10, seed: int = 0,
@@ -172,7 +123,6 @@ def train_classifier(out_dir: str | os.PathLike = DEFAULT_DIR, epochs: int = 10,
     """
     import keras
 
-    out = Path(out_dir).resolve()
     keras.utils.set_random_seed(seed)
     x_train, y_train = load_mnist_arrays("train")
     x_test, y_test = load_mnist_arrays("test")
@@ -180,6 +130,9 @@ def train_classifier(out_dir: str | os.PathLike = DEFAULT_DIR, epochs: int = 10,
     model = _fit(build_classifier(seed), to_unit_range(x_train), y_train, epochs, optimizer, seed,
                  verbose=verbose)
     seconds = time.time() - start
+    # Only inference is needed later: save an uncompiled copy, so no optimizer state goes into the file.
+    trained, model = model, build_classifier()
+    model.set_weights(trained.get_weights())
     probs = predict_probs(model, x_test)
     accuracy = float(np.mean(probs.argmax(1) == y_test))
     metrics = {
@@ -195,22 +148,8 @@ def train_classifier(out_dir: str | os.PathLike = DEFAULT_DIR, epochs: int = 10,
                               f"--optimizer {optimizer} --seed {seed}",
         "keras_version": keras.__version__,
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        # Save without optimizer state: only inference is needed and it keeps the file small.
-        model.compile()
-        model.save(tmp, zipped=False)
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        write_sha256sums(tmp)
-        _atomic_replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    save_classifier(model, out_dir, metrics)
     return metrics
-
-
-_LOADED: dict[str, object] = {}
 
 
 def load_classifier(path: str | os.PathLike | None = None):
@@ -224,7 +163,11 @@ def load_classifier(path: str | os.PathLike | None = None):
     directory = Path(path) if path is not None else DEFAULT_DIR
     key = str(directory.resolve())
     if key not in _LOADED:
-        verify_sha256sums(directory)
+        try:
+            checkpoint.verify(directory)
+        except (ChecksumError, FileNotFoundError) as err:
+            raise ChecksumError(f"MNIST classifier: {err}; retrain with "
+                                f"`python -m eval.classifier --out {directory}`") from err
         _LOADED[key] = keras.saving.load_model(directory, compile=False, safe_mode=True)
     return _LOADED[key]
 
@@ -243,7 +186,13 @@ class MnistScorer(KerasScorer):
 _SCORERS: dict[int, tuple] = {}
 
 
-def _scorer(classifier, batch_size):
+def mnist_scorer(classifier=None, batch_size: int = 1000) -> MnistScorer:
+    """The (cached) :class:`MnistScorer` of a Keras classifier (``None``: the trained checkpoint).
+
+    Reusing one scorer per model keeps its traced graph and lets callers cache results per scorer.
+    """
+    if classifier is None:
+        classifier = load_classifier()
     # Keyed by id with the model kept alive in the value, so the traced graph is reused across calls.
     entry = _SCORERS.get(id(classifier))
     if entry is None or entry[0] is not classifier or entry[1].batch_size != batch_size:
@@ -254,12 +203,12 @@ def _scorer(classifier, batch_size):
 
 def predict_probs(classifier, images, batch_size: int = 1000) -> np.ndarray:
     """Softmax probabilities ``[N, 10]`` of ``classifier`` for digits in [-1, 1] (rescaled to [0, 1])."""
-    return _scorer(classifier, batch_size).probs(images)
+    return mnist_scorer(classifier, batch_size).probs(images)
 
 
 def features(classifier, images, batch_size: int = 1000) -> np.ndarray:
     """Penultimate Dense128 activations ``[N, 128]`` for digits in [-1, 1] (for FID/KID/PR)."""
-    return _scorer(classifier, batch_size).features(images)
+    return mnist_scorer(classifier, batch_size).features(images)
 
 
 def main(argv=None) -> int:

@@ -82,9 +82,11 @@ class KerasScorer:
         import tensorflow as tf
 
         if self._step is None:
-            # A traced graph is several times faster than eager calls for many small batches.
+            # A traced graph is several times faster than eager calls for many small batches. No
+            # autograph: the functions are plain tensor code, and autograph re-reads their source from
+            # disk, which breaks a long-running process when the file is edited meanwhile.
             self._step = tf.function(lambda x: self._both(self.preprocess(x), training=False),
-                                     reduce_retracing=True)
+                                     reduce_retracing=True, autograph=False)
         return self._step(tf.convert_to_tensor(batch, tf.float32))
 
     def outputs(self, images) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["train", "main", "split_steps"]
+__all__ = ["train", "main", "split_steps", "apply_variant"]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,14 +30,44 @@ def split_steps(steps: int, target: int) -> tuple[int, int]:
     """(epochs, steps_per_epoch) with epochs × steps_per_epoch == steps and steps_per_epoch ≤ target.
 
     Keras counts progress, logging and checkpoints per epoch, so the epoch length is the largest
-    divisor of ``steps`` not above ``target`` (falling back to ``target`` and rounding up when the only
-    divisors are tiny, which would make every epoch a handful of steps).
+    divisor of ``steps`` in [target/4, target]. When there is none (``steps`` prime, say) the epochs are
+    made as even as possible and the total rounds up by less than one step per epoch.
     """
     target = max(1, min(target, steps))
     for spe in range(target, max(1, target // 4) - 1, -1):
         if steps % spe == 0:
             return steps // spe, spe
-    return math.ceil(steps / target), target
+    epochs = math.ceil(steps / target)
+    return epochs, math.ceil(steps / epochs)
+
+
+def apply_variant(config: dict, penalty: str | None = None) -> dict:
+    """Map ``--penalty none|gp|pairwise`` (and a Wasserstein ``--loss``) onto config keys, in place.
+
+    * ``none`` sets λ (``gp_weight``) to 0; ``gp`` / ``pairwise`` keep the method's λ, or use LOGAN's
+      (0.1 on mixtures, 1 on images; paper 002, supplementary §1.1) when the method has none.
+    * ``pairwise`` needs an encoder method (its config has a ``penalty`` key: bigan, logan_bigan).
+    * A Wasserstein loss with a penalty on becomes ``wasserstein_gp``: the same losses and 5 critic
+      steps, but the penalty, not weight clipping, keeps the critic Lipschitz (Gulrajani et al. 2017;
+      LOGAN's ``w`` does not clip). Without a penalty ``wasserstein`` keeps WGAN's clipping.
+    """
+    from zoo import configs, data
+
+    if penalty is not None:
+        if penalty not in ("none", "gp", "pairwise"):
+            raise configs.ConfigError(f"unknown penalty {penalty!r}; known: none, gp, pairwise")
+        if "penalty" in config:
+            config["penalty"] = penalty
+        elif penalty == "pairwise":
+            raise configs.ConfigError(f"the pair-wise penalty needs an encoder; method {config['method']!r} "
+                                      "has none (use bigan or logan_bigan)")
+        if penalty == "none":
+            config["gp_weight"] = 0.0
+        elif not config.get("gp_weight"):
+            config["gp_weight"] = 0.1 if data.is_mixture(config["dataset"]) else 1.0
+    if config["loss"] == "wasserstein" and config.get("gp_weight"):
+        config["loss"] = "wasserstein_gp"
+    return config
 
 
 def _strategy(name: str):
@@ -81,10 +111,12 @@ def evaluate_checkpoint(model, config) -> dict:
 
 
 def train(config: dict, out, strategy: str = "default", verbose: int | None = None, jit: bool = False,
-          plot_every: int = 5, evaluate: bool = True):
-    """Train ``config`` (from :func:`zoo.configs.resolve`) into checkpoint folder ``out``; return the model."""
+          plot_every: int = 5, evaluate: bool = True, callbacks=()):
+    """Train ``config`` (from :func:`zoo.configs.resolve`) into checkpoint folder ``out``; return the model.
+
+    ``callbacks`` are extra Keras callbacks appended to the standard ones.
+    """
     import keras
-    import tensorflow as tf
 
     from zoo import checkpoint, data
     from zoo.methods import build_model, build_optimizer
@@ -96,11 +128,19 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
     epochs, steps_per_epoch = split_steps(config["steps"], config["steps_per_epoch"])
     with _strategy(strategy).scope():
         model = build_model(config)
-        model.compile(d_optimizer=build_optimizer(config["optimizer"]),
-                      g_optimizer=build_optimizer(config["optimizer"]),
+        # ``d_optimizer``/``g_optimizer`` override the shared ``optimizer`` spec per player (TTUR).
+        model.compile(d_optimizer=build_optimizer(config.get("d_optimizer", config["optimizer"])),
+                      g_optimizer=build_optimizer(config.get("g_optimizer", config["optimizer"])),
                       steps_per_execution=min(config["steps_per_execution"], steps_per_epoch),
                       jit_compile=jit)
     ds = data.dataset(config["dataset"], config["batch_size"] * model.d_steps, seed=config.get("seed", 0))
+    covering = None
+    if config.get("covering_init") and not (out / ".backup").exists():
+        # Lopez-Paz & Oquab Sec. 3: match G's sample mean/covariance to the data's before the game
+        # (any method). Skipped on resume: BackupAndRestore brings back the trained weights instead.
+        from zoo.covering import covering_init_from_config
+
+        covering = covering_init_from_config(model, config)
 
     class SamplePlots(keras.callbacks.Callback):
         """Writes ``logs/samples/step_XXXXXXX.png`` every ``plot_every`` epochs."""
@@ -115,6 +155,7 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
         keras.callbacks.TensorBoard(str(out / "logs"), update_freq="epoch", write_graph=False),
         keras.callbacks.TerminateOnNaN(),
         SamplePlots(),
+        *callbacks,
     ]
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
@@ -125,6 +166,8 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
         raise RuntimeError("training diverged (NaN loss); nothing was saved")
     metrics = evaluate_checkpoint(model, config) if evaluate else {}
     metrics["train_seconds_last_run"] = round(seconds, 2)
+    if covering:
+        metrics["covering_init"] = {k: v for k, v in covering.items() if k != "history"}
     checkpoint.save(model, out, {"train_config.json": config, "metrics.json": metrics})
     _plot_samples(model, config, out / "samples.png", config["name"])
     return model
@@ -177,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, help="examples per discriminator step")
     p.add_argument("--loss", help="adversarial loss: minimax, non_saturating (vanilla), wasserstein, "
                    "wasserstein_gp, lol1, lol2")
+    p.add_argument("--penalty", choices=["none", "gp", "pairwise"],
+                   help="gradient penalty on D: none, gp (WGAN-GP at random interpolates) or pairwise (LOGAN, "
+                   "between x and G(E(x)); encoder methods only); λ is the config's gp_weight")
+    p.add_argument("--covering-init", action="store_true", help="pre-train G to match the data's mean and "
+                   "covariance before adversarial training (Lopez-Paz & Oquab; config key covering_init)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key; VALUE is JSON when it parses (e.g. --set gp_weight=1)")
     p.add_argument("--strategy", default="default", choices=["default", "mirrored", "tpu"],
@@ -214,7 +262,9 @@ def main(argv=None) -> int:
         for key, value in (("steps", args.steps), ("batch_size", args.batch_size), ("loss", args.loss)):
             if value is not None:
                 overrides[key] = value
-        config = configs.resolve(args.model, args.dataset, overrides)
+        config = apply_variant(configs.resolve(args.model, args.dataset, overrides), args.penalty)
+        if args.covering_init and not config.get("covering_init"):
+            config["covering_init"] = True
         for key in ("steps", "batch_size", "steps_per_epoch", "steps_per_execution"):
             if not isinstance(config[key], int) or config[key] < 1:
                 raise configs.ConfigError(f"{key} must be a positive integer, got {config[key]!r}")

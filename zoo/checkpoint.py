@@ -90,6 +90,8 @@ def read_sums(path) -> dict:
 def verify(path, expected: dict | None = None) -> dict:
     """Check every file against ``SHA256SUMS`` and, when given, the registry's ``expected`` hashes."""
     path = Path(path)
+    if not path.is_dir():
+        raise CheckpointError(f"checkpoint folder {str(path)!r} does not exist")
     sums = read_sums(path)
     for name in MODEL_FILES:
         if name not in sums:

@@ -78,10 +78,12 @@ class GAN(keras.Model):
 
         ``steps_per_execution`` and ``jit_compile`` pass through to ``keras.Model.compile``.
         """
-        super().compile(**kwargs)
         adam = lambda: keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)  # noqa: E731
         self.d_optimizer = d_optimizer or adam()
         self.g_optimizer = g_optimizer or adam()
+        # Keras' own ``optimizer`` slot gets the generator's, so ``model.optimizer.iterations`` (used
+        # by callbacks such as TensorBoard) counts training steps and no unused optimizer is saved.
+        super().compile(optimizer=self.g_optimizer, **kwargs)
         # Build the optimizer slots now so that checkpoints restore them before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator_variables)

@@ -55,7 +55,7 @@ def wasserstein_generator_loss(real, fake):
 
 
 def logit_generator_loss(real, fake):
-    """LOGAN logit loss for G and E: mean logit(real) - mean logit(fake) (paper 002, Sec. 3.2).
+    """LOGAN logit loss for G and E: mean logit(real) - mean logit(fake) (paper 002, Sec. 3.1, L_{E,G}).
 
     It equals the Wasserstein generator loss on logits; unlike WGAN it is paired with a BCE-trained
     discriminator (``lol1``) or a squared-sigmoid one (``lol2``), so D stays a classifier and one D
@@ -65,7 +65,11 @@ def logit_generator_loss(real, fake):
 
 
 def lol2_discriminator_loss(real, fake):
-    """LOGAN ``lol2`` discriminator loss: E σ(D(fake))² + E (1 - σ(D(real)))² (least-squares form)."""
+    """LOGAN ``lol2`` discriminator loss: E σ(D(fake))² + E (1 - σ(D(real)))² (paper 002, Sec. 3.1).
+
+    A least-squares loss on the sigmoid outputs, not on raw outputs as in LSGAN: its gradient is
+    bounded and vanishes near the targets, which the paper argues keeps the logits from exploding.
+    """
     return ops.mean(ops.square(ops.sigmoid(fake))) + ops.mean(ops.square(1.0 - ops.sigmoid(real)))
 
 
@@ -88,7 +92,8 @@ LOSSES = {
     "wasserstein": AdversarialLoss(wasserstein_discriminator_loss, wasserstein_generator_loss, 5, 0.01),
     # Gulrajani et al. 2017: 5 critic steps, Lipschitz through the gradient penalty, no clipping.
     "wasserstein_gp": AdversarialLoss(wasserstein_discriminator_loss, wasserstein_generator_loss, 5),
-    # Sharma & Namboodiri 2018 (LOGAN) Sec. 3.2: BCE for D, logit difference for G and E.
+    # Sharma & Namboodiri 2018 (LOGAN) Sec. 3.1: BCE (lol1) or squared sigmoid (lol2) for D, logit
+    # difference for G and E; one D step per G step (supplementary §1.1, code ``_run_step``).
     "lol1": AdversarialLoss(minimax_discriminator_loss, logit_generator_loss),
     "lol2": AdversarialLoss(lol2_discriminator_loss, logit_generator_loss),
 }

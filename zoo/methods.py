@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import keras
 
+from zoo.bigan import BiGAN
 from zoo.gan import GAN
+from zoo.masked_prior import MaskedPriorGAN
+from zoo.multimodal import MultimodalCoveringGAN
+from zoo.weighted_prior import WeightedPriorGAN
 
 __all__ = ["METHOD_CLASSES", "build_model", "build_optimizer"]
 
 # gan / wgan / wgan_gp / dcgan differ only in configuration (loss, penalty, networks).
 METHOD_CLASSES = {"gan": GAN, "wgan": GAN, "wgan_gp": GAN, "dcgan": GAN}
+# Learned priors (Goerttler & Kloft) and multimodal noise + covering initialization (Lopez-Paz & Oquab).
+METHOD_CLASSES.update({"weighted_prior": WeightedPriorGAN, "masked_prior": MaskedPriorGAN,
+                       "multimodal_covering": MultimodalCoveringGAN})
+# BiGAN with the vanilla loss; LOGAN = BiGAN + logit loss + pair-wise penalty, or DCGAN + logit loss + GP.
+METHOD_CLASSES.update({"bigan": BiGAN, "logan_bigan": BiGAN, "logan_dcgan": GAN})
 
 
 def build_model(config: dict) -> GAN:

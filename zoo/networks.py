@@ -10,7 +10,7 @@ import math
 import keras
 from keras import layers
 
-__all__ = ["mlp", "joint_mlp", "dcgan_generator", "dcgan_discriminator", "dcgan_encoder", "for_config"]
+__all__ = ["mlp", "joint_mlp", "logan_initializer", "dcgan_generator", "dcgan_discriminator", "dcgan_encoder", "for_config"]
 
 
 def _act(name):
@@ -19,25 +19,34 @@ def _act(name):
 
 
 def mlp(input_dim: int, output_dim: int, hidden=(128, 128), activation="relu", output_activation=None,
-        name="mlp") -> keras.Model:
+        name="mlp", hidden_initializer="glorot_uniform") -> keras.Model:
     """Fully connected net ``input_dim -> hidden... -> output_dim``.
 
     The papers' toy networks are instances: Goerttler & Kloft G = 2×FC128 ReLU + tanh output, D = 3×FC128
-    tanh; Lopez-Paz & Oquab 2×128 ReLU; LOGAN 3×512 lrelu with linear output.
+    tanh; Lopez-Paz & Oquab 2×128 ReLU; LOGAN 3×512 lrelu with linear output. ``hidden_initializer``
+    initialises the hidden layers only (LOGAN's toy nets: :func:`logan_initializer`; output layers keep
+    the default, as in its ``visual_models.py``).
     """
     x = inp = keras.Input((input_dim,), name=f"{name}_in")
     for i, units in enumerate(hidden):
-        x = layers.Dense(units, name=f"{name}_fc{i}")(x)
+        x = layers.Dense(units, kernel_initializer=hidden_initializer, name=f"{name}_fc{i}")(x)
         x = _act(activation)(x)
     out = layers.Dense(output_dim, activation=output_activation, name=f"{name}_out")(x)
     return keras.Model(inp, out, name=name)
 
 
-def joint_mlp(x_dim: int, z_dim: int, hidden=(512, 512, 512), activation="lrelu", name="joint_d"):
+def joint_mlp(x_dim: int, z_dim: int, hidden=(512, 512, 512), activation="lrelu", name="joint_d",
+              hidden_initializer="glorot_uniform"):
     """BiGAN discriminator D(x, z) on concat(x, z) -> logit (LOGAN toy D, PROTOCOLS §1.3)."""
     x_in, z_in = keras.Input((x_dim,), name="x"), keras.Input((z_dim,), name="z")
-    body = mlp(x_dim + z_dim, 1, hidden, activation, name=f"{name}_body")
+    body = mlp(x_dim + z_dim, 1, hidden, activation, name=f"{name}_body", hidden_initializer=hidden_initializer)
     return keras.Model([x_in, z_in], body(layers.Concatenate()([x_in, z_in])), name=name)
+
+
+def logan_initializer(factor: float = 1.43):
+    """TF1 ``uniform_unit_scaling_initializer(1.43)`` of LOGAN's toy nets (Sussillo & Abbott 2014):
+    U(±factor·√(3/fan_in)), i.e. Keras ``VarianceScaling(factor², "fan_in", "uniform")``."""
+    return keras.initializers.VarianceScaling(factor**2, mode="fan_in", distribution="uniform")
 
 
 def _levels(image_shape):
@@ -115,7 +124,9 @@ def for_config(config: dict, latent_dim: int) -> tuple[keras.Model, keras.Model]
     if config["network"] == "mlp":
         g = mlp(latent_dim, shape[0], config["g_hidden"], config["activation"], config.get("g_output"),
                 name="generator")
-        d = mlp(shape[0], 1, config["d_hidden"], config["activation"], name="discriminator")
+        # ``d_activation`` lets D differ from G (Goerttler & Kloft Table 1: G ReLU, D tanh).
+        d = mlp(shape[0], 1, config["d_hidden"], config.get("d_activation", config["activation"]),
+                name="discriminator")
     elif config["network"] == "dcgan":
         g = dcgan_generator(latent_dim, shape, config["base"], config["kernel"])
         d = dcgan_discriminator(shape, config["base"], config["kernel"])

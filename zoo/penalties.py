@@ -41,13 +41,17 @@ def gradient_penalty(critic, real, fake, epsilon):
 
 
 def pairwise_gradient_penalty(critic, x, x_rec, epsilon):
-    """LOGAN pair-wise penalty E ‖∇_x̃ D(x̃) - u‖₂ (Sharma & Namboodiri 2018, Sec. 3.3).
+    """LOGAN pair-wise penalty L_GPx = E ‖∇_x̃ D(x̃, E(x)) - x_unit‖₂ (Sharma & Namboodiri 2018, Sec. 3.2).
 
     x̃ = εx + (1-ε)x̂ with x̂ = G(E(x)) the reconstruction, and u = (x - x̂)/‖x - x̂‖ the unit direction
     from the reconstruction to the data point. The norm is **not squared** and its target is the
     direction u, not unit magnitude, as in the authors' code (PROTOCOLS.md §1.3). For BiGAN ``critic``
     closes over the real code E(x), so the gradient is taken on the x side only (the z-side term is
     off by default in the paper's code). ``x_rec`` is treated as a constant target.
+
+    The z-side term P_z = E ‖-∇_z̃ D(G(z), z̃) - z_unit‖ (same section) is this function applied to
+    ``z``, ``E(G(z))`` and the critic ``z̃ -> -D(G(z), z̃)``: the minus sign points the gradient against
+    the encoder's descent direction.
     """
     x_rec = tf.stop_gradient(x_rec)
     x_hat = interpolate(x, x_rec, epsilon)

@@ -1,0 +1,38 @@
+"""CLI: MODE score of generated digits (Che et al. 2017, slides Eq. 6; PROTOCOLS §4 [REC]).
+
+    python -m eval.mode_score --samples FILE.npy|.npz [--classifier mnist] [--json]
+    python -m eval.mode_score --checkpoint NAME_OR_DIR [--num 50000] [--seed 0] [--json]
+
+MODE = exp(E_x KL(p(y|x) ‖ p*(y)) − KL(p*(y) ‖ p_train(y))), p* the generated label marginal, p_train
+the training-label distribution, natural log, one marginal over all N samples. Samples in [-1, 1]:
+MNIST ``[N,28,28,1]`` (10 classes) or stacked MNIST ``[N,28,28,3]`` (1000 classes, p_train the product
+of the MNIST digit frequencies). Only the MNIST classifier is offered: the score needs the training-label
+distribution in the classifier's own label space, which ImageNet labels do not give for other data.
+
+The score depends on N: report N (printed) and compare with real data of the same N
+(``eval.images.evaluate_images`` computes that floor). Bad input exits with status 2.
+"""
+from __future__ import annotations
+
+import sys
+
+from eval.inception_score import run
+
+__all__ = ["main"]
+
+
+def _mode(probs, dataset, args):
+    from eval.images import train_marginal
+    from eval.scores import mode_score
+
+    value = mode_score(probs, train_marginal(dataset))
+    return {"mode_score": value, "n": len(probs)}, f"MODE score: {value:.4f} (N={len(probs)})"
+
+
+def main(argv=None) -> int:
+    """Entry point of ``python -m eval.mode_score``."""
+    return run(argv, "python -m eval.mode_score", __doc__.splitlines()[0], _mode, classifiers=("mnist",))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,344 @@
+"""Pure metric functions (numpy/scipy) for generated samples; see PROTOCOLS §3, §4 and §7.
+
+Inputs are arrays already produced by a classifier (probabilities, labels, features); nothing here runs a
+network. All logarithms are natural. Every function cites the paper and equation it implements.
+
+* :func:`inception_score` — Salimans et al. 2016, Sec. 4.
+* :func:`mode_score` — Che et al. 2017 (MRGAN), slides Eq. 6, PROTOCOLS §4 [REC].
+* :func:`class_balance`, :func:`stacked_modes` — digit coverage / KL to uniform (VEEGAN, PacGAN; §3).
+* :func:`frechet_distance` — Heusel et al. 2017, Eq. 6 (FID).
+* :func:`kernel_inception_distance` — Bińkowski et al. 2018, Eq. 4 / Sec. 3 (KID).
+* :func:`precision_recall` — Kynkäänniemi et al. 2019, Eqs. 1–3.
+* :func:`density_coverage` — Naeem et al. 2020, Eqs. 5 and 7.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+from scipy.special import rel_entr
+
+__all__ = [
+    "inception_score", "mode_score", "class_marginal", "class_balance", "stacked_modes", "stacked_codes",
+    "frechet_distance", "kernel_inception_distance", "precision_recall", "density_coverage",
+    "prdc", "kth_nn_radii",
+]
+
+# Memory bound for one block of a pairwise-distance matrix (float64 entries): 2^23 ≈ 64 MB.
+_BLOCK_ENTRIES = 1 << 23
+
+
+def _as_probs(probs, name="probs") -> np.ndarray:
+    p = np.asarray(probs, np.float64)
+    if p.ndim != 2 or len(p) == 0:
+        raise ValueError(f"{name} must be a non-empty [N, K] array, got shape {p.shape}")
+    if np.any(p < -1e-6) or not np.allclose(p.sum(1), 1.0, atol=1e-3):
+        raise ValueError(f"{name} rows must be probability vectors (softmax outputs, not logits)")
+    return np.clip(p, 0.0, None)
+
+
+def _kl_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """KL(p_i ‖ q) for each row p_i, natural log, with 0·log 0 = 0 (``scipy.special.rel_entr``)."""
+    return rel_entr(p, q).sum(axis=-1)
+
+
+def inception_score(probs, splits: int = 10) -> tuple[float, float]:
+    """Inception score IS = exp(E_x KL(p(y|x) ‖ p(y))) (Salimans et al. 2016, Sec. 4).
+
+    Follows the reference code (openai/improved-gan ``inception_score.py``; PROTOCOLS §4, §7 item 11):
+    the N rows are cut into ``splits`` contiguous parts, each with **its own** marginal p(y) (the mean of
+    its rows); the score is exp of the mean row KL in each part, and the result is the mean ± std (numpy
+    ``std``, ddof 0, as in the reference) over parts. Natural log, softmax probabilities.
+
+    Args:
+        probs: ``[N, K]`` class probabilities p(y|x).
+        splits: number of parts (10 in the reference code; must be ≤ N).
+
+    Returns:
+        ``(mean, std)``. A one-hot table with every class equally often in each part gives K; identical
+        rows give 1.
+    """
+    p = _as_probs(probs)
+    if not 1 <= splits <= len(p):
+        raise ValueError(f"splits must be in [1, N={len(p)}], got {splits}")
+    scores = []
+    for part in np.array_split(p, splits):
+        marginal = part.mean(axis=0, keepdims=True)
+        scores.append(np.exp(_kl_rows(part, marginal).mean()))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def mode_score(probs, train_marginal) -> float:
+    """MODE score exp(E_x KL(p(y|x) ‖ p*(y)) − KL(p*(y) ‖ p_train(y))) (Che et al. 2017, slides Eq. 6).
+
+    p*(y) is the label marginal of the **generated** samples (mean of ``probs``) and p_train(y) the label
+    distribution of the training data (PROTOCOLS §4 [REC]; same form as xuqiantong ``metric.py:
+    mode_score`` with the generated samples first). Natural log; no splits (one marginal over all N).
+    The value depends on N, so report N and the real-data floor beside it (PROTOCOLS §7 item 12).
+
+    Args:
+        probs: ``[N, K]`` class probabilities of the generated samples.
+        train_marginal: ``[K]`` training label distribution (normalised here).
+
+    Returns:
+        The score (``0.0`` when p* puts mass on a class absent from the training data: KL = ∞).
+    """
+    p = _as_probs(probs)
+    q = np.asarray(train_marginal, np.float64).ravel()
+    if q.shape != (p.shape[1],) or np.any(q < 0) or q.sum() <= 0:
+        raise ValueError(f"train_marginal must be a non-negative [K={p.shape[1]}] vector, got {q.shape}")
+    q = q / q.sum()
+    p_star = p.mean(axis=0)
+    return float(np.exp(_kl_rows(p, p_star).mean() - _kl_rows(p_star, q)))
+
+
+def class_marginal(labels, num_classes: int) -> np.ndarray:
+    """Empirical label distribution ``[num_classes]`` of integer ``labels``."""
+    counts = np.bincount(np.asarray(labels, np.int64).ravel(), minlength=num_classes)
+    return counts / max(counts.sum(), 1)
+
+
+def class_balance(labels, num_classes: int = 10) -> dict:
+    """Class histogram, number of classes covered, and KL(p_gen ‖ uniform) over ``num_classes``.
+
+    KL = Σ_{observed i} p_i ln(p_i · K) (natural log); 0 for a perfectly balanced set, ln K for one
+    class. This is the stacked-MNIST KL of VEEGAN/PacGAN applied to any label set (PROTOCOLS §3).
+
+    Returns:
+        ``{"histogram": [K] int list, "covered": int, "kl_to_uniform": float, "n": int}``.
+    """
+    y = np.asarray(labels, np.int64).ravel()
+    if len(y) == 0:
+        raise ValueError("labels is empty")
+    if y.min() < 0 or y.max() >= num_classes:
+        raise ValueError(f"labels must lie in [0, {num_classes}), got range [{y.min()}, {y.max()}]")
+    counts = np.bincount(y, minlength=num_classes)
+    p = counts / counts.sum()
+    kl = float(rel_entr(p, np.full(num_classes, 1.0 / num_classes)).sum())
+    return {"histogram": counts.tolist(), "covered": int((counts > 0).sum()), "kl_to_uniform": kl,
+            "n": int(len(y))}
+
+
+def stacked_codes(digit_triples) -> np.ndarray:
+    """Mode index d0·100 + d1·10 + d2 ∈ [0, 1000) of each ``[N, 3]`` digit triple."""
+    t = np.asarray(digit_triples, np.int64)
+    if t.ndim != 2 or t.shape[1] != 3:
+        raise ValueError(f"digit triples must have shape [N, 3], got {t.shape}")
+    if t.size and (t.min() < 0 or t.max() > 9):
+        raise ValueError("digits must be in 0..9")
+    return t @ np.array([100, 10, 1])
+
+
+def stacked_modes(digit_triples) -> dict:
+    """Stacked-MNIST mode count and KL (VEEGAN ``index.md``; PacGAN; PROTOCOLS §3 and §7 item 3).
+
+    A mode is a (d0, d1, d2) digit triple (1000 in all). ``modes`` = number of distinct triples among
+    the N samples; ``kl`` = Σ_observed p_i ln(p_i / 0.001) = KL(p_gen ‖ U_1000), natural log (one mode
+    -> ln 1000 ≈ 6.91; perfectly uniform -> 0). Report N beside it: even real data has KL > 0 at
+    finite N (≈ 999 / (2N) for uniform sampling).
+
+    Returns:
+        ``{"modes": int, "kl": float, "n": int}``.
+    """
+    bal = class_balance(stacked_codes(digit_triples), 1000)
+    return {"modes": bal["covered"], "kl": bal["kl_to_uniform"], "n": bal["n"]}
+
+
+def _as_features(x, name) -> np.ndarray:
+    f = np.asarray(x, np.float64)
+    if f.ndim != 2 or len(f) < 2:
+        raise ValueError(f"{name} must be [N, D] with N ≥ 2, got shape {f.shape}")
+    return f
+
+
+def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) -> dict:
+    """Fréchet distance between Gaussians fitted to two feature sets (FID; Heusel et al. 2017, Eq. 6).
+
+    d² = ‖μ_a − μ_b‖² + Tr(Σ_a + Σ_b − 2 (Σ_a Σ_b)^{1/2}).
+
+    The matrix square root is ``scipy.linalg.sqrtm``. When it is not finite or has a non-negligible
+    imaginary part, or scipy reports the product singular (a collapsed generator gives a singular
+    covariance; PROTOCOLS §7 item 10), ε·I is added to both covariances, with ε = ``eps`` × the mean
+    feature variance (scale-free), and the root recomputed; the real part is kept. The result says
+    whether that was needed instead of returning NaN.
+
+    Returns:
+        ``{"fid": float, "eps_added": the ε used (0.0 if not needed), "max_imag_discarded": float}``.
+    """
+    a, b = _as_features(feat_a, "feat_a"), _as_features(feat_b, "feat_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature dimensions differ: {a.shape[1]} vs {b.shape[1]}")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+
+    scale = max(np.abs(np.trace(cov_a)), np.abs(np.trace(cov_b)), 1e-12)
+
+    def root(s1, s2):
+        """sqrtm(s1 s2) and whether it is unusable (singular warning, non-finite, or clearly complex)."""
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+            warnings.simplefilter("always", linalg.LinAlgWarning)
+            r = np.asarray(linalg.sqrtm(s1 @ s2))
+        singular = any(issubclass(w.category, linalg.LinAlgWarning) for w in caught)
+        complex_part = np.iscomplexobj(r) and np.abs(r.imag).max() > imag_tol * scale
+        return r, singular or complex_part or not np.all(np.isfinite(r))
+
+    covmean, bad = root(cov_a, cov_b)
+    added = 0.0
+    if bad:
+        added = float(eps * scale / len(cov_a))  # eps relative to the mean variance, so it is scale-free
+        offset = added * np.eye(len(cov_a))
+        covmean, _ = root(cov_a + offset, cov_b + offset)
+        if not np.all(np.isfinite(covmean)):
+            raise FloatingPointError("FID: sqrtm is not finite even after adding eps·I; increase eps")
+    max_imag = float(np.abs(covmean.imag).max()) if np.iscomplexobj(covmean) else 0.0
+    covmean = covmean.real
+    fid = float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(covmean))
+    return {"fid": fid, "eps_added": added, "max_imag_discarded": max_imag}
+
+
+def _polynomial_mmd2(x: np.ndarray, y: np.ndarray) -> float:
+    """Unbiased MMD² with the cubic kernel k(x, y) = (xᵀy / d + 1)³ (Bińkowski et al. 2018, Eq. 4)."""
+    d = x.shape[1]
+    m = len(x)
+    k_xx = (x @ x.T / d + 1.0) ** 3
+    k_yy = (y @ y.T / d + 1.0) ** 3
+    k_xy = (x @ y.T / d + 1.0) ** 3
+    # Unbiased: drop the diagonal of K_xx and K_yy (U-statistic); the cross term uses all m² pairs.
+    return float((k_xx.sum() - np.trace(k_xx)) / (m * (m - 1))
+                 + (k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
+                 - 2.0 * k_xy.mean())
+
+
+def kernel_inception_distance(feat_a, feat_b, subsets: int = 100, subset_size: int = 1000,
+                              seed: int = 0) -> dict:
+    """Kernel Inception Distance (Bińkowski et al. 2018, Sec. 3 "KID").
+
+    The unbiased MMD² estimate with the cubic polynomial kernel k(x, y) = (xᵀy/d + 1)³ is averaged over
+    ``subsets`` random subsets of ``subset_size`` points drawn without replacement from each set (as in
+    the authors' ``polynomial_mmd_averages``: 100 subsets of 1000). The size is capped at the smaller set.
+    Unbiased, so it can be slightly negative for matching distributions.
+
+    Returns:
+        ``{"kid": mean, "kid_std": std over subsets, "subsets": int, "subset_size": int}``.
+    """
+    a, b = _as_features(feat_a, "feat_a"), _as_features(feat_b, "feat_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature dimensions differ: {a.shape[1]} vs {b.shape[1]}")
+    m = int(min(subset_size, len(a), len(b)))
+    rng = np.random.default_rng(seed)
+    values = [_polynomial_mmd2(a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)])
+              for _ in range(int(subsets))]
+    return {"kid": float(np.mean(values)), "kid_std": float(np.std(values)), "subsets": int(subsets),
+            "subset_size": m}
+
+
+def _sq_distance_blocks(x: np.ndarray, y: np.ndarray):
+    """Yield ``(start, D2)``: squared Euclidean distances of rows x[start:start+c] to all rows of y.
+
+    ‖x‖² + ‖y‖² − 2xᵀy with one BLAS product per block, clipped at 0, computed in place in one reused
+    buffer of ≤ 2^23 entries (64 MB), so memory stays bounded for tens of thousands of points. The
+    yielded array is overwritten by the next block. Squared distances are compared with squared radii,
+    which avoids a square root over every entry.
+    """
+    yy = np.einsum("ij,ij->i", y, y)
+    rows = max(1, min(len(x), _BLOCK_ENTRIES // max(len(y), 1)))
+    buf = np.empty((rows, len(y)))
+    for start in range(0, len(x), rows):
+        xb = x[start:start + rows]
+        d2 = buf[:len(xb)]
+        np.matmul(xb, y.T, out=d2)
+        d2 *= -2.0
+        d2 += np.einsum("ij,ij->i", xb, xb)[:, None]
+        d2 += yy[None, :]
+        np.maximum(d2, 0.0, out=d2)
+        yield start, d2
+
+
+def kth_nn_radii(x, k) -> np.ndarray | dict:
+    """Distance from each row of ``x`` to its k-th nearest *other* row (the k-NN ball radius).
+
+    The self-distance (0) is the smallest entry of each row, so the k-th neighbour is at sorted index k.
+    ``k`` may be an int (returns ``[N]``) or a sequence of ints (returns ``{k: [N]}`` from one pass over
+    the distances, which is what dominates the cost).
+    """
+    x = np.asarray(x, np.float64)
+    ks = [int(k)] if np.isscalar(k) else sorted({int(v) for v in k})
+    if not ks or ks[0] < 1 or ks[-1] >= len(x):
+        raise ValueError(f"k must be in [1, N-1={len(x) - 1}], got {k}")
+    kmax = ks[-1]
+    radii = {kk: np.empty(len(x)) for kk in ks}
+    for start, d2 in _sq_distance_blocks(x, x):
+        # One selection of the kmax+1 smallest, then a sort of only those few columns.
+        smallest = np.sort(np.partition(d2, kmax, axis=1)[:, :kmax + 1], axis=1)
+        for kk in ks:
+            radii[kk][start:start + len(d2)] = np.sqrt(smallest[:, kk])
+    return radii[ks[0]] if np.isscalar(k) else radii
+
+
+def prdc(real_feats, fake_feats, k_pr: int = 3, k_dc: int = 5, real_radii: dict | None = None) -> dict:
+    """Precision, recall (Kynkäänniemi et al. 2019) and density, coverage (Naeem et al. 2020) together.
+
+    Definitions (balls are closed, ‖p − c‖ ≤ r; the radius of a point is the distance to its k-th
+    nearest neighbour within its own set):
+
+    * precision = fraction of fake points inside ∪ real balls (k = ``k_pr``; Kynkäänniemi Eqs. 1–2);
+    * recall    = fraction of real points inside ∪ fake balls (k = ``k_pr``; Eq. 3);
+    * density   = 1/(k M) Σ_j Σ_i 1[Y_j ∈ B(X_i, NND_k(X_i))], k = ``k_dc`` (Naeem Eq. 5; can exceed 1);
+    * coverage  = 1/N Σ_i 1[∃ j: Y_j ∈ B(X_i, NND_k(X_i))] (Naeem Eq. 7),
+
+    with X the N real and Y the M fake features. Closed balls follow Kynkäänniemi's reference code (the
+    ``prdc`` package uses strict ``<``; they differ only on exact ties). All four come from one blocked
+    pass over the fake×real distances plus one pass per set for the radii; ``real_radii`` (from
+    :func:`kth_nn_radii` with ``[k_pr, k_dc]``) can be passed to reuse a fixed reference set.
+
+    Returns:
+        ``{"precision", "recall", "density", "coverage", "k_pr", "k_dc"}``.
+    """
+    real, fake = _as_features(real_feats, "real_feats"), _as_features(fake_feats, "fake_feats")
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"feature dimensions differ: {real.shape[1]} vs {fake.shape[1]}")
+    r_real = real_radii if real_radii is not None else kth_nn_radii(real, [k_pr, k_dc])
+    r_fake = kth_nn_radii(fake, k_pr)
+    sq_pr, sq_dc, sq_fake = r_real[k_pr] ** 2, r_real[k_dc] ** 2, r_fake ** 2
+    in_real_pr = np.zeros(len(fake), bool)      # precision: fake j in some real k_pr-ball
+    density_count = 0                           # density: Σ_j #real k_dc-balls containing fake j
+    covered = np.zeros(len(real), bool)         # coverage: real k_dc-ball i contains some fake
+    in_fake = np.zeros(len(real), bool)         # recall: real i in some fake k_pr-ball
+    for start, d2 in _sq_distance_blocks(fake, real):  # d2[j, i] = ‖fake_j − real_i‖²
+        stop = start + len(d2)
+        in_real_pr[start:stop] = (d2 <= sq_pr[None, :]).any(1)
+        inside_dc = d2 <= sq_dc[None, :]
+        density_count += int(np.count_nonzero(inside_dc))
+        covered |= inside_dc.any(0)
+        in_fake |= (d2 <= sq_fake[start:stop, None]).any(0)
+    return {"precision": float(in_real_pr.mean()), "recall": float(in_fake.mean()),
+            "density": float(density_count / (k_dc * len(fake))), "coverage": float(covered.mean()),
+            "k_pr": int(k_pr), "k_dc": int(k_dc)}
+
+
+def precision_recall(real_feats, fake_feats, k: int = 3) -> dict:
+    """Improved precision and recall (Kynkäänniemi et al. 2019, Eqs. 1–3); see :func:`prdc`.
+
+    Each set's manifold is the union of closed balls around its points with radius = distance to the
+    k-th nearest neighbour in the same set (k = 3 in the paper). Precision = fraction of fake points
+    inside the real manifold; recall = fraction of real points inside the fake manifold.
+
+    Returns:
+        ``{"precision": float, "recall": float, "k": int}``.
+    """
+    r = prdc(real_feats, fake_feats, k_pr=k, k_dc=k)
+    return {"precision": r["precision"], "recall": r["recall"], "k": int(k)}
+
+
+def density_coverage(real_feats, fake_feats, k: int = 5) -> dict:
+    """Density and coverage (Naeem et al. 2020, Eqs. 5 and 7) over real k-NN balls (k = 5 in the paper).
+
+    density = 1/(kM) Σ_j Σ_i 1[Y_j ∈ B(X_i, NND_k(X_i))] (can exceed 1);
+    coverage = 1/N Σ_i 1[∃ j: Y_j ∈ B(X_i, NND_k(X_i))]; see :func:`prdc`.
+
+    Returns:
+        ``{"density": float, "coverage": float, "k": int}``.
+    """
+    r = prdc(real_feats, fake_feats, k_pr=k, k_dc=k)
+    return {"density": r["density"], "coverage": r["coverage"], "k": int(k)}

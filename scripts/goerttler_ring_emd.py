@@ -1,0 +1,229 @@
+"""Goerttler & Kloft (paper 000) Sec. 4.1: EMD on the 8-Gaussian ring, the rate sweep (Fig. 4) and Fig. 3.
+
+    python -m scripts.goerttler_ring_emd                       # defaults below, a few minutes per run
+    python -m scripts.goerttler_ring_emd --seeds 0 1 2 3 4 --steps 4000 --sweep-seeds 0 1 2
+
+Part 1 (the EMD table, paper: constant 0.3195, constant masked at generation only 0.3378, weighted
+0.0891, masked 0.1328). For every seed three models are trained with the same networks and schedule
+(the ``weighted_prior_ring8`` zoo config: paper Table 1 networks, batch 500, pre-sample n = 1000):
+
+* a constant-prior GAN, evaluated with its prior as is and masked at generation only (r = 0.5,
+  ``zoo.weighted_prior.masked_at_generation``);
+* a weighted-prior GAN (w ∝ s) and a masked-prior GAN (r = 0.5), evaluated with their learned prior
+  (and, for reference, with the constant prior).
+
+Part 2 (Fig. 4): masked-prior GANs with pre-sample n = 2000 for r ∈ {0.1, …, 1.0}, EMD averaged over
+the sweep seeds, drawn against r with the constant-prior mean and the real-vs-real floor.
+
+Part 3 (Fig. 3): the learned prior s(z) of the seed-0 models over the z-plane.
+
+EMD: exact W1 with Euclidean cost between ``--n-eval`` generated points and as many fresh data points
+(PROTOCOLS §5 [REC]); the floor is the EMD between two independent real samples of that size.
+Results: ``results/goerttler_ring_emd.{json,md}``, ``results/goerttler_rate_sweep.{json,png}``,
+``results/goerttler_learned_prior.{json,png}``. Trained models go to ``runs/goerttler_ring/`` and are
+reused when the script is run again with the same settings.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+try:
+    from scripts.common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text
+except ImportError:
+    from common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text
+
+import numpy as np  # noqa: E402
+
+PAPER = {"constant": 0.3195, "constant_masked_at_generation": 0.3378, "weighted": 0.0891, "masked": 0.1328}
+LABELS = {"constant": "constant prior", "constant_masked_at_generation": "constant prior, masked at generation only",
+          "weighted": "weighted prior (w ∝ s)", "masked": "masked prior (r = 0.5)",
+          "weighted_constant_generation": "weighted-trained, constant prior at generation",
+          "masked_constant_generation": "masked-trained, constant prior at generation",
+          "floor": "real vs real (floor)"}
+
+
+def method_config(method, steps=None, loss=None, seed=0, **method_kwargs):
+    """The zoo config of ``method`` on ring8 (paper 000 Table 1 setup) with optional overrides.
+
+    ``weighted_prior``/``masked_prior`` resolve to the published entries (so seed 0 with the default
+    steps reuses ``checkpoints/<entry>``); ``gan`` is the same setup with the constant prior.
+    """
+    from zoo import configs
+
+    config = configs.resolve("weighted_prior" if method == "gan" else method, "ring8", {"seed": seed})
+    if method == "gan":
+        config.update(method="gan", name="constant_prior_ring8_paper", method_kwargs={})
+    if method_kwargs:
+        config["method_kwargs"] = {**config["method_kwargs"], **method_kwargs}
+    if steps and steps != config["steps"]:
+        config["steps"] = steps
+        config["steps_per_epoch"] = min(config["steps_per_epoch"], steps)
+    if loss and loss != config["loss"]:
+        config["loss"] = loss
+        if loss != "wasserstein_gp":
+            config["gp_weight"] = 0.0
+    return config
+
+
+def evaluate(sample_fn, mixture, n, seed):
+    """EMD, modes and HQ fraction of ``n`` samples drawn with sampling seed ``seed``."""
+    from eval.emd import emd
+    from eval.mixture import mixture_metrics
+
+    x = np.asarray(sample_fn(n, 1000 + seed))
+    m = mixture_metrics(x, mixture)
+    return {"emd": emd(x, mixture.sample(n, seed=10_000 + seed)), "modes": m["modes"],
+            "hq_fraction": m["hq_fraction"], "kl": m["kl"]}
+
+
+def part_table(args, mixture):
+    """Part 1: the four EMDs of Sec. 4.1 (and two reference rows) over ``args.seeds``."""
+    from eval.emd import emd
+    from zoo.weighted_prior import masked_at_generation
+
+    rows = {k: [] for k in LABELS}
+    models0 = {}
+    for seed in args.seeds:
+        config = method_config("gan", args.steps, args.loss, seed)
+        runs = args.runs_dir / f"{config['loss']}_{config['steps']}"
+        t = time.time()
+        constant = train_run(config, runs / f"constant_s{seed}")
+        weighted = train_run(method_config("weighted_prior", args.steps, args.loss, seed, presample=1000),
+                             runs / f"weighted_s{seed}")
+        masked = train_run(method_config("masked_prior", args.steps, args.loss, seed, presample=1000, rate=0.5),
+                           runs / f"masked_s{seed}")
+        rows["constant"].append(evaluate(constant.sample, mixture, args.n_eval, seed))
+        rows["constant_masked_at_generation"].append(
+            evaluate(masked_at_generation(constant, 0.5), mixture, args.n_eval, seed))
+        rows["weighted"].append(evaluate(weighted.sample, mixture, args.n_eval, seed))
+        rows["masked"].append(evaluate(masked.sample, mixture, args.n_eval, seed))
+        rows["weighted_constant_generation"].append(
+            evaluate(lambda n, s: weighted.sample(n, s, prior="constant"), mixture, args.n_eval, seed))
+        rows["masked_constant_generation"].append(
+            evaluate(lambda n, s: masked.sample(n, s, prior="constant"), mixture, args.n_eval, seed))
+        floor = emd(mixture.sample(args.n_eval, seed=20_000 + seed), mixture.sample(args.n_eval, seed=10_000 + seed))
+        rows["floor"].append({"emd": floor, "modes": 8, "hq_fraction": None, "kl": None})
+        print(f"seed {seed}: " + ", ".join(f"{k} {v[-1]['emd']:.4f}" for k, v in rows.items()) +
+              f" ({time.time() - t:.0f} s)", flush=True)
+        if seed == args.seeds[0]:
+            models0 = {"constant prior": constant, "weighted prior": weighted, "masked prior (r=0.5)": masked}
+    summary = {k: {m: mean_std([r[m] for r in v]) for m in ("emd", "modes", "hq_fraction", "kl")}
+               for k, v in rows.items()}
+    return config, rows, summary, models0
+
+
+def part_sweep(args, mixture):
+    """Part 2: masked-prior EMD against the masking rate r (paper Fig. 4, pre-sample n = 2000)."""
+    points = []
+    for rate in args.rates:
+        emds, modes = [], []
+        for seed in args.sweep_seeds:
+            config = method_config("masked_prior", args.sweep_steps, args.loss, seed, presample=2000, rate=rate)
+            out = args.runs_dir / f"sweep_{config['loss']}_{config['steps']}" / f"r{rate:.2f}_s{seed}"
+            model = train_run(config, out)
+            r = evaluate(model.sample, mixture, args.n_eval, seed)
+            emds.append(r["emd"])
+            modes.append(r["modes"])
+        points.append({"rate": rate, "emd": mean_std(emds), "modes": mean_std(modes)})
+        print(f"r = {rate:.2f}: EMD {fmt(points[-1]['emd'])}, modes {fmt(points[-1]['modes'], 1)}", flush=True)
+    return points
+
+
+def plot_sweep(points, constant, floor, path, loss):
+    """EMD against r with ± std bars, the constant prior and the floor (paper Fig. 4)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from eval.plots import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    r = [p["rate"] for p in points]
+    ax.errorbar(r, [p["emd"]["mean"] for p in points], yerr=[p["emd"]["std"] for p in points], marker="o",
+                capsize=3, label="masked prior (n = 2000)")
+    if constant is not None:
+        ax.axhline(constant, color="grey", ls="--", label="constant prior (table runs, n = 1000)")
+    ax.axhline(floor, color="black", ls=":", label="real vs real floor")
+    ax.set(xlabel="masking rate r", ylabel="EMD", title=f"8 Gaussians, EMD vs masking rate ({loss})")
+    ax.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def markdown(args, config, summary, points):
+    """The results as a markdown report (tables beside the paper's numbers)."""
+    lines = [f"# Goerttler & Kloft Sec. 4.1 on the 8-Gaussian ring", "",
+             f"Command: `python -m scripts.goerttler_ring_emd {' '.join(sys.argv[1:])}`".rstrip(), "",
+             f"Loss `{config['loss']}` (d_steps {config.get('d_steps') or 'loss default'}), optimizer "
+             f"`{config['optimizer']}`, batch {config['batch_size']}, {config['steps']} generator steps, "
+             f"G {config['g_hidden']} {config['activation']}, D {config['d_hidden']} "
+             f"{config.get('d_activation', config['activation'])}; seeds {args.seeds}; "
+             f"EMD on {args.n_eval} samples (exact W1, Euclidean).", "",
+             "| setting | paper EMD | EMD (mean ± std) | modes /8 | HQ % |", "|---|---|---|---|---|"]
+    for key, label in LABELS.items():
+        s = summary[key]
+        paper = PAPER.get(key)
+        hq = fmt(s["hq_fraction"], 1, 100) if s["hq_fraction"]["mean"] is not None else "—"
+        lines.append(f"| {label} | {paper if paper is not None else '—'} | {fmt(s['emd'])} | "
+                     f"{fmt(s['modes'], 1)} | {hq} |")
+    if points:
+        lines += ["", f"Masking-rate sweep (pre-sample 2000, seeds {args.sweep_seeds}, {args.sweep_steps or config['steps']} "
+                  "steps): see `goerttler_rate_sweep.png`.", "", "| r | EMD | modes |", "|---|---|---|"]
+        lines += [f"| {p['rate']:.1f} | {fmt(p['emd'])} | {fmt(p['modes'], 1)} |" for p in points]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    """Run parts 1–3 and write the result files."""
+    p = argparse.ArgumentParser(prog="python -m scripts.goerttler_ring_emd", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds of the EMD table")
+    p.add_argument("--steps", type=int, help="generator steps (default: the weighted_prior_ring8 config's)")
+    p.add_argument("--loss", help="adversarial loss (default: the config's; non_saturating = the paper's "
+                   "'standard GAN with the alternative loss')")
+    p.add_argument("--rates", type=float, nargs="+", default=[round(0.1 * i, 1) for i in range(1, 11)])
+    p.add_argument("--sweep-seeds", type=int, nargs="+", default=[0, 1], help="seeds per sweep point (paper: 3)")
+    p.add_argument("--sweep-steps", type=int, help="generator steps of the sweep runs (default: --steps)")
+    p.add_argument("--skip-sweep", action="store_true", help="only the EMD table and the learned-prior plot")
+    p.add_argument("--skip-table", action="store_true", help="only the sweep (writes goerttler_rate_sweep<tag>.json)")
+    p.add_argument("--n-eval", type=int, default=2500, help="generated and real points per EMD")
+    p.add_argument("--runs-dir", default=str(REPO / "runs" / "goerttler_ring"))
+    p.add_argument("--tag", default="", help="suffix of the result file names (e.g. _nonsat)")
+    args = p.parse_args(argv)
+    from pathlib import Path
+
+    from zoo import data
+
+    args.runs_dir = Path(args.runs_dir)
+    args.sweep_steps = args.sweep_steps or args.steps
+    mixture = data.mixture("ring8")
+    if args.skip_table:  # only train/evaluate the sweep (e.g. to fill the run cache in parallel)
+        points = part_sweep(args, mixture)
+        write_json(RESULTS / f"goerttler_rate_sweep{args.tag}.json", {"sweep": points, "seeds": args.sweep_seeds})
+        return 0
+    config, rows, summary, models0 = part_table(args, mixture)
+    try:
+        from scripts.learned_prior_plot import plot_learned_prior
+    except ImportError:
+        from learned_prior_plot import plot_learned_prior
+
+    islands = plot_learned_prior(list(models0.values()), list(models0), RESULTS / f"goerttler_learned_prior{args.tag}.png")
+    points = [] if args.skip_sweep else part_sweep(args, mixture)
+    result = {"paper": PAPER, "config": config, "seeds": args.seeds, "n_eval": args.n_eval, "summary": summary,
+              "runs": rows, "learned_prior_seed0": islands, "sweep": points, "sweep_seeds": args.sweep_seeds}
+    write_json(RESULTS / f"goerttler_ring_emd{args.tag}.json", result)
+    if points:
+        plot_sweep(points, summary["constant"]["emd"]["mean"], summary["floor"]["emd"]["mean"],
+                   RESULTS / f"goerttler_rate_sweep{args.tag}.png", config["loss"])
+    text = markdown(args, config, summary, points)
+    text += "\nLearned prior of the seed-0 models (`goerttler_learned_prior.png`): " + "; ".join(
+        f"{s['model']}: {s['islands']} islands, {s['modes_from_mask']} modes from the mask" for s in islands) + "\n"
+    write_text(RESULTS / f"goerttler_ring_emd{args.tag}.md", text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Learned priors by pre-sampling, scoring and resampling z (Goerttler & Kloft 2019, paper 000, Sec. 3).
+
+The constant-prior GAN draws its training batch ``{z_1..z_m}`` i.i.d. from p_z. A learned-prior GAN
+instead (Sec. 3.1, PROTOCOLS §1.1):
+
+1. draws a **pre-sample** ``Z = {z_1..z_n}`` from p_z with n > m;
+2. **scores** every z_i with s(z_i) = D(G(z_i)) (Eq. 2). Our discriminators output logits, so
+   s = σ(logit); for a Wasserstein critic s is σ(critic output) (PROTOCOLS §1.1 [REC]);
+3. **resamples** m vectors from Z *with replacement* (multinomial, ``tfd.Categorical``;
+   PROTOCOLS §1.1 [AMBIG] (c) / [REC]) with a probability mass function over Z that depends on the
+   scores. The weighted prior uses p_i = w(s_i) / Σ_j w(s_j) (Def. 4, Eqs. 9–11); the masked prior
+   (:mod:`zoo.masked_prior`) uses 1/(r·n) on the top r·n scores (Def. 3, Eq. 8).
+
+This happens in :meth:`WeightedPriorGAN.draw_latent`, which ``GAN.discriminator_step`` and
+``GAN.generator_step`` each call, so the D batch and the G batch are resampled independently
+(PROTOCOLS §1.1 [AMBIG] (d) / [REC]). Everything else (losses, critic steps, penalties,
+distribution, saving) is the base :class:`zoo.gan.GAN`.
+
+**Generation.** ``sample(n, prior=...)`` draws from the population versions of the learned priors:
+``"masked"`` keeps the z whose score exceeds the (1 − r) quantile (Def. 1, Eq. 3), estimated on
+⌈n / r⌉ candidates of which the top n are kept; ``"weighted"`` draws from p_z(z)·w(s(z)) (Def. 2,
+Eq. 4) exactly, by rejection sampling with acceptance w(s)/w(1); ``"constant"`` is the plain prior.
+:func:`learned_prior_latent` and :func:`masked_at_generation` do the same for **any** GAN checkpoint,
+which is how "constant prior, masked at generation only" (Sec. 4.1, Fig. 3) is reproduced.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from zoo.gan import GAN
+from zoo.priors import as_seed
+
+tfd = tfp.distributions
+
+__all__ = [
+    "WEIGHT_FUNCTIONS", "GENERATION_PRIORS", "register_weight_function", "validate_weight_function",
+    "get_weight_function", "prior_scores", "weighted_probs", "resample", "learned_prior_latent",
+    "masked_at_generation", "WeightedPriorGAN",
+]
+
+GENERATION_PRIORS = ("constant", "masked", "weighted")
+
+# Scores are clipped below at this value before weighting: σ(logit) underflows to 0 in float32 for
+# logits below about -88, and an all-zero weight vector could not be normalised (Eq. 11).
+_MIN_SCORE = 1e-12
+
+WEIGHT_FUNCTIONS: dict[str, Callable] = {}
+
+
+def validate_weight_function(fn: Callable, name: str = "weight") -> None:
+    """Check the conditions paper 000 puts on a weight function w of the score s ∈ [0, 1].
+
+    * Eq. 5 / Eq. 10: w is strictly increasing on [0, 1] (a higher score is drawn more often);
+    * w(s) > 0 and finite on (0, 1], so that Eq. 11 (Σ_i w(s_i) = 1) can be met by normalisation and
+      every pre-sampled z with a positive score keeps a positive probability.
+
+    Checked numerically on a grid of 1,001 scores; raises ``ValueError`` naming the violated condition.
+    """
+    s = np.linspace(0.0, 1.0, 1001, dtype=np.float32)
+    w = np.asarray(fn(tf.constant(s)), np.float64)
+    if w.shape != s.shape:
+        raise ValueError(f"weight function {name!r} must map a score vector to a vector of the same shape")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"weight function {name!r} is not finite on [0, 1]")
+    if not np.all(w[1:] > 0):
+        raise ValueError(f"weight function {name!r} must be positive on (0, 1] (paper 000, Eq. 11)")
+    if not np.all(np.diff(w) > 0):
+        raise ValueError(f"weight function {name!r} must be strictly increasing on [0, 1] "
+                         f"(paper 000, Eqs. 5 and 10)")
+
+
+def register_weight_function(name: str, fn: Callable) -> None:
+    """Validate ``fn`` (:func:`validate_weight_function`) and make it available as ``weight=name``.
+
+    Models store only the name in their config, so a custom function must be registered again
+    before a model that uses it is loaded.
+    """
+    validate_weight_function(fn, name)
+    WEIGHT_FUNCTIONS[name] = fn
+
+
+# w(s) ∝ s: the paper's proposal (Eq. 7, "proportionality between s and w(s)"); the default.
+register_weight_function("linear", lambda s: s)
+# Sharper increasing alternatives (Eq. 10 holds; Eq. 7 does not): they favour high scores more.
+register_weight_function("square", lambda s: tf.square(s))
+register_weight_function("exp", lambda s: tf.exp(s))
+
+
+def get_weight_function(name: str) -> Callable:
+    """Look up a registered weight function, with an error that lists the known ones."""
+    try:
+        return WEIGHT_FUNCTIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown weight function {name!r}; known: {', '.join(sorted(WEIGHT_FUNCTIONS))} "
+                         f"(add one with zoo.weighted_prior.register_weight_function)") from None
+
+
+def prior_scores(model: GAN, z, chunk: int = 8192) -> tf.Tensor:
+    """Scores s(z) = D(G(z)) of paper 000, Eq. 2, as σ(logit) ∈ (0, 1); shape ``[n]``.
+
+    G and D run in inference mode: scoring must not move batch-norm statistics (the pre-sample is
+    not the batch G is trained on), and the result must not depend on the batch it was computed in.
+    No gradient flows through the scores (resampling is not differentiable; the paper uses them
+    only to choose z).
+    """
+    def score(zc):
+        logits = model.discriminator(model.generator(zc, training=False), training=False)
+        return tf.sigmoid(tf.reshape(tf.cast(logits, tf.float32), [-1]))
+
+    z = tf.convert_to_tensor(z)
+    static_n = z.shape[0]
+    if static_n is None or static_n <= chunk:
+        return tf.stop_gradient(score(z))
+    return tf.stop_gradient(tf.concat([score(z[i:i + chunk]) for i in range(0, static_n, chunk)], 0))
+
+
+def weighted_probs(scores, weight: Callable | str = "linear") -> tf.Tensor:
+    """Probability mass of the weighted prior over a pre-sample (paper 000, Def. 4, Eqs. 9–11).
+
+    p_i = w(s_i) / Σ_j w(s_j): w is applied to each score and normalised so the masses sum to 1
+    (Eq. 11). With the default w(s) = s this is Eq. 7's proportional weighting.
+    """
+    fn = get_weight_function(weight) if isinstance(weight, str) else weight
+    s = tf.maximum(tf.cast(scores, tf.float32), _MIN_SCORE)
+    w = tf.cast(fn(s), tf.float32)
+    return w / tf.reduce_sum(w)
+
+
+def resample(z, probs, m, seed=None) -> tf.Tensor:
+    """Draw ``m`` rows of the pre-sample ``z`` **with replacement** with masses ``probs``.
+
+    A multinomial draw (``tfd.Categorical``), as Fig. 1 d/f of paper 000 suggests (PROTOCOLS §1.1
+    [REC]): the same z may appear twice in a batch. Zero masses (masked-out z) are never drawn.
+    """
+    index = tfd.Categorical(probs=probs).sample(m, seed=as_seed(seed))
+    return tf.gather(z, index)
+
+
+# ---------------------------------------------------------------------------------------- generation
+def _round_seeds(seed, rounds: int):
+    """Independent stateless seeds for the rounds of a generation call (``None``: stateful)."""
+    if seed is None:
+        return [None] * rounds
+    return tf.unstack(tfp.random.split_seed(as_seed(seed), n=rounds, salt="learned_prior"))
+
+
+def _masked_latent(model, n, rate, seed):
+    # Def. 1 (Eq. 3): density p_z/r on {z : s(z) above the (1 - r) quantile of s under p_z}. The
+    # quantile is estimated on ⌈n/r⌉ candidates; keeping their top n is exactly that rule.
+    candidates = model.prior.sample(int(math.ceil(n / rate)), seed=seed)
+    top = tf.math.top_k(prior_scores(model, candidates), k=n).indices
+    # Return them in draw order, not sorted by score, so any prefix is still a fair sample.
+    return tf.gather(candidates, tf.sort(top))
+
+
+def _weighted_latent(model, n, weight, seed, max_rounds=1000):
+    # Def. 2 (Eq. 4): density p_z(z)·w(s(z)) with E_pz[w] = 1. Rejection sampling from p_z with
+    # acceptance w(s)/w(1) draws from it exactly (w is increasing, so w(1) bounds it on [0, 1]).
+    fn = get_weight_function(weight)
+    w_max = float(fn(tf.constant([1.0]))[0])
+    seeds = _round_seeds(seed, 2 * max_rounds)
+    kept, have, accept = [], 0, 0.5
+    for r in range(max_rounds):
+        todo = n - have
+        k = int(min(max(math.ceil(1.2 * todo / max(accept, 1e-3)) + 16, todo), 1_000_000))
+        z = model.prior.sample(k, seed=seeds[2 * r])
+        s = tf.maximum(prior_scores(model, z), _MIN_SCORE)
+        u = tfd.Uniform(0.0, 1.0).sample(k, seed=seeds[2 * r + 1])
+        mask = u * w_max < tf.cast(fn(s), tf.float32)
+        accept = max(float(tf.reduce_mean(tf.cast(mask, tf.float32))), 1e-4)
+        kept.append(tf.boolean_mask(z, mask))
+        have += int(kept[-1].shape[0])
+        if have >= n:
+            return tf.concat(kept, 0)[:n]
+    raise RuntimeError(f"weighted-prior rejection sampling accepted only {have}/{n} latents in "
+                       f"{max_rounds} rounds; the discriminator scores almost every z near 0")
+
+
+def learned_prior_latent(model: GAN, n: int, prior: str = "masked", rate: float = 0.5,
+                         weight: str = "linear", seed=None) -> tf.Tensor:
+    """``n`` latents from the constant, masked (Def. 1) or weighted (Def. 2) prior of any GAN.
+
+    Works on every :class:`zoo.gan.GAN`, trained with a learned prior or not: applied to a
+    constant-prior model with ``prior="masked"`` it is paper 000's "masked at generation only"
+    (Sec. 4.1). The same int ``seed`` gives the same latents.
+    """
+    n = int(n)
+    if prior not in GENERATION_PRIORS:
+        raise ValueError(f"unknown generation prior {prior!r}; known: {', '.join(GENERATION_PRIORS)}")
+    if prior == "constant" or n == 0:
+        return model.prior.sample(n, seed=seed)
+    if prior == "masked":
+        if not 0.0 < rate <= 1.0:
+            raise ValueError(f"masking rate must lie in (0, 1], got {rate}")
+        return _masked_latent(model, n, float(rate), seed)
+    return _weighted_latent(model, n, weight, seed)
+
+
+def masked_at_generation(model: GAN, rate: float = 0.5, prior: str = "masked", weight: str = "linear"):
+    """A ``sample_fn(n, seed)`` that generates from ``model`` through a learned prior at generation only.
+
+    Paper 000, Sec. 4.1 / Fig. 3: the constant-prior GAN is trained as usual and its prior is masked
+    (rate ``rate``) only when sampling. The function plugs into ``eval.mixture.evaluate_mixture``.
+    """
+    def sample_fn(n, seed=None):
+        z = learned_prior_latent(model, n, prior=prior, rate=rate, weight=weight, seed=seed)
+        return np.concatenate([np.asarray(model.generator(z[i:i + 4096], training=False))
+                               for i in range(0, int(n), 4096)]) if n else model.sample(0)
+    return sample_fn
+
+
+# ---------------------------------------------------------------------------------------- the model
+@keras.saving.register_keras_serializable(package="mode_zoo")
+class WeightedPriorGAN(GAN):
+    """GAN trained with the weighted prior of paper 000 (Sec. 3.1, Def. 4); all else is :class:`GAN`.
+
+    Args:
+        presample: pre-sample size n; must exceed the minibatch size m (Sec. 3.1: "n is higher than
+            m to get enough diversity"). Paper: n = 1000 for m = 500 (n = 2000 in the rate sweep).
+        weight: name of the weight function w (:data:`WEIGHT_FUNCTIONS`; default ``"linear"``,
+            w ∝ s, Eq. 7). Must be positive and strictly increasing (Eqs. 5, 10), checked here.
+        rate: masking rate r ∈ (0, 1] used by the masked prior (:class:`zoo.masked_prior.MaskedPriorGAN`
+            trains with it) and by ``sample(prior="masked")``.
+        **kwargs: :class:`zoo.gan.GAN` arguments (networks, prior, loss, d_steps, ...).
+    """
+
+    #: prior used by :meth:`sample` unless one is asked for: the one the model was trained with.
+    generation_prior = "weighted"
+
+    def __init__(self, *args, presample: int = 1000, weight: str = "linear", rate: float = 0.5, **kwargs):
+        super().__init__(*args, **kwargs)
+        if int(presample) < 2:
+            raise ValueError(f"presample must be >= 2, got {presample}")
+        if not 0.0 < float(rate) <= 1.0:
+            raise ValueError(f"masking rate r must lie in (0, 1] (paper 000, Sec. 3.1), got {rate}")
+        self.presample = int(presample)
+        self.rate = float(rate)
+        self.weight = weight
+        self.weight_fn = get_weight_function(weight)
+
+    def get_config(self):
+        """Base config plus the prior's hyperparameters (n, r, weight name)."""
+        return {**super().get_config(), "presample": self.presample, "rate": self.rate, "weight": self.weight}
+
+    def resampling_probs(self, scores) -> tf.Tensor:
+        """Mass of each pre-sampled z given its score: the weighted prior, Def. 4."""
+        return weighted_probs(scores, self.weight_fn)
+
+    def draw_latent(self, batch_size):
+        """Pre-sample n, score (Eq. 2), resample ``batch_size`` with replacement (Sec. 3.1).
+
+        Called separately by every D step and by the G step, so each update gets its own resampled
+        batch, scored by the current G and D.
+        """
+        m = tf.get_static_value(batch_size)
+        if m is not None and self.presample <= int(m):
+            raise ValueError(f"the pre-sample size n = {self.presample} must exceed the minibatch size "
+                             f"m = {int(m)} (paper 000, Sec. 3.1)")
+        z = self.prior.sample(self.presample, seed=self.seed_generator.next())
+        probs = self.resampling_probs(prior_scores(self, z))
+        return resample(z, probs, batch_size, seed=self.seed_generator.next())
+
+    def sample_latent(self, n, seed=None, prior: str | None = None, rate: float | None = None,
+                      weight: str | None = None):
+        """Latents for generation from the learned prior (default: the one trained with).
+
+        ``prior`` is ``"weighted"``, ``"masked"`` or ``"constant"``; see :func:`learned_prior_latent`.
+        """
+        return learned_prior_latent(self, n, prior or self.generation_prior,
+                                    rate=self.rate if rate is None else rate,
+                                    weight=weight or self.weight, seed=seed)
