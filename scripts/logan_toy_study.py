@@ -72,6 +72,12 @@ def run_cell(args, dataset, loss, penalty, seed) -> dict:
     record = {"dataset": dataset, "loss": loss, "penalty": penalty, "seed": seed,
               "command": " ".join(["python"] + cmd[1:])}
     done = (out / "SHA256SUMS").is_file() and (out / "metrics.json").is_file()
+    if not done and args.aggregate_only:
+        failed = (out.parent / f"{out.name}.log").is_file() and not out.joinpath(".backup").exists()
+        if not failed:
+            return None  # never run: left out of the tables
+        record["failed"] = "see " + f"{out.name}.log"
+        return record
     if not done:
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
         start = time.time()
@@ -112,14 +118,16 @@ def aggregate(records, num_modes) -> dict:
         table.setdefault(key, {"runs": [], "failed": 0})
         table[key]["runs"].append({"seed": r["seed"], **m})
         table[key]["failed"] += int("failed" in r)
+    datasets = list(dict.fromkeys(r["dataset"] for r in records))
+    order = lambda key: (datasets.index(key[0]), LOSSES.index(key[1]), PENALTIES.index(key[2]))  # noqa: E731
     cells = {}
-    for (dataset, loss, penalty), entry in sorted(table.items()):
+    for (dataset, loss, penalty), entry in sorted(table.items(), key=lambda kv: order(kv[0])):
         cells[f"{dataset}/{loss}/{penalty}"] = {
             "dataset": dataset, "loss": loss, "penalty": penalty, "failed": entry["failed"],
             "num_modes": num_modes[dataset],
             **{k: _stats([run.get(k) for run in entry["runs"]]) for k in METRICS}}
     effects = {}
-    for dataset, loss in sorted({(d, lo) for d, lo, _ in table}):
+    for dataset, loss, _ in sorted({(d, lo, "none") for d, lo, _ in table}, key=order):
         with_, without = table.get((dataset, loss, "pairwise")), table.get((dataset, loss, "none"))
         if not with_ or not without:
             continue
@@ -143,12 +151,14 @@ def to_markdown(result) -> str:
     """The study as Markdown tables (cells, then the paired penalty effect)."""
     a = result["args"]
     lines = [f"LOGAN toy study: {a['steps']} steps (paper: 40,000), z ~ U(-1,1)^{a['z_dim']}, training seeds "
-             f"{a['seeds']}; each run's metrics are the mean over 5 sampling seeds × 2,500 samples; "
-             "mean ± std over training seeds.", "",
-             "| dataset | loss | penalty | modes | HQS % | KL(HQ hist ‖ U) | EMD | failed runs |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"{a['seeds']} (column 'runs': how many finished per cell); each run's metrics are the mean over 5 "
+             "sampling seeds × 2,500 samples; mean ± std over training seeds. KL is over runs with at least one "
+             "high-quality sample.", "",
+             "| dataset | loss | penalty | runs | modes | HQS % | KL(HQ hist ‖ U) | EMD | failed runs |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for c in result["cells"].values():
-        lines.append(f"| {c['dataset']} | {c['loss']} | {c['penalty']} | {_fmt(c['modes'], digits=1)} / "
+        runs = c["modes"]["n"] if c["modes"] else 0
+        lines.append(f"| {c['dataset']} | {c['loss']} | {c['penalty']} | {runs} | {_fmt(c['modes'], digits=1)} / "
                      f"{c['num_modes']} | {_fmt(c['hq_fraction'], 100, 1)} | {_fmt(c['kl'])} | "
                      f"{_fmt(c['emd'], digits=3)} | {c['failed']} |")
     lines += ["", "Pair-wise penalty effect (with − without, paired by training seed):", "",
@@ -173,6 +183,8 @@ def main(argv=None) -> int:
     p.add_argument("--z-dim", type=int, default=1, help="latent size (1 as in the paper's Fig. 4)")
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel (each is nice'd)")
     p.add_argument("--nice", type=int, default=10)
+    p.add_argument("--aggregate-only", action="store_true",
+                   help="train nothing: tabulate the finished cells (cells never run are left out)")
     p.add_argument("--runs-dir", default=str(REPO / "runs" / "logan_toy"))
     p.add_argument("--out", default=str(REPO / "results" / "logan_toy_study"), help="writes OUT.json and OUT.md")
     args = p.parse_args(argv)
@@ -184,7 +196,7 @@ def main(argv=None) -> int:
     cells = [(d, lo, pe, s) for s, d, lo, pe in itertools.product(args.seeds, args.datasets, args.losses, args.penalties)]
     print(f"{len(cells)} runs of {args.steps} steps", flush=True)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        records = list(pool.map(lambda c: run_cell(args, *c), cells))
+        records = [r for r in pool.map(lambda c: run_cell(args, *c), cells) if r is not None]
     result = {"args": {k: v for k, v in vars(args).items() if k not in ("runs_dir", "out")},
               "paper_claim": PAPER_CLAIM,
               **aggregate(records, {d: data.mixture(d).num_modes for d in args.datasets}),
