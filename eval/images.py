@@ -288,13 +288,17 @@ DEFAULT_NUM_SAMPLES = {"mnist": 10_000, "stacked_mnist": 26_000}
 
 
 def evaluate_checkpoint_images(model, dataset: str, num_samples: int | None = None, seed: int = 0,
-                               classifier=None, **kwargs) -> dict:
+                               classifier=None, third_party: bool | dict = False, **kwargs) -> dict:
     """Sample a zoo model and run :func:`evaluate_images` on it (used by ``train.run``/``eval.missing_modes``).
 
     ``num_samples`` defaults to the protocol N of the data set (:data:`DEFAULT_NUM_SAMPLES`). Adds
     ``scalars``, a flat dict of the headline numbers with their real-data floors, for tables. Data sets
     without an offline classifier, or a missing MNIST classifier checkpoint, give a result with a
     ``skipped`` reason instead of raising (so a finished training run still writes its metrics).
+
+    ``third_party`` (True or a dict of :func:`third_party_missing_modes` keyword arguments) also trains
+    the third-party discriminator between N training images and the same N samples and counts the
+    test split's missing-mode images (``result["third_party"]``, σ/threshold counts in ``scalars``).
     """
     from eval.classifier import ChecksumError
 
@@ -306,7 +310,8 @@ def evaluate_checkpoint_images(model, dataset: str, num_samples: int | None = No
         scorer = as_scorer(classifier)
     except ChecksumError as err:
         return {"dataset": dataset, "n": 0, "skipped": str(err), "scalars": {}}
-    result = evaluate_images(model.sample(n, seed=seed), dataset, classifier=scorer, seed=seed, **kwargs)
+    fake = model.sample(n, seed=seed)
+    result = evaluate_images(fake, dataset, classifier=scorer, seed=seed, **kwargs)
     result["sample_seed"] = seed
     keys = ["digits_covered", "class_kl", "mode_score", "precision", "recall", "density", "coverage", "modes",
             "modes_kl"]
@@ -317,8 +322,26 @@ def evaluate_checkpoint_images(model, dataset: str, num_samples: int | None = No
 
     mine, real = headline(result), (headline(result["floor"]) if "floor" in result else {})
     scalars = {k: f"{v:.4g}" + (f" (real: {real[k]:.4g})" if k in real else "") for k, v in mine.items()}
+    if third_party:
+        options = dict(third_party) if isinstance(third_party, dict) else {}
+        options.setdefault("seed", seed)
+        # MNIST: the whole test split (each image once); stacked MNIST: 10,000 stacked test images.
+        from zoo.stacked_mnist import mnist_digits
+
+        test_n = len(mnist_digits("test")[1]) if dataset == "mnist" else THIRD_PARTY_STACKED_TEST_SIZE
+        result["third_party"] = third_party_missing_modes(
+            real_images(dataset, "train", n, seed)[0], fake,
+            real_images(dataset, "test", test_n, seed + 1)[0], **options)
+        for r in result["third_party"]["results"]:
+            counts = " / ".join(f"{c}" for c in r["counts"].values())
+            scalars[f"missing (σ={r['sigma']:g}; t={'/'.join(r['counts'])})"] = \
+                f"{counts} of {result['third_party']['n_test']} test images"
     result["scalars"] = scalars
     return result
+
+
+#: Stacked test images the third-party discriminator is evaluated on (as many as MNIST's test split).
+THIRD_PARTY_STACKED_TEST_SIZE = 10_000
 
 
 # --------------------------------------------------------------------- third-party discriminator
@@ -339,7 +362,8 @@ def third_party_missing_modes(real_train, fake, real_test, sigmas=(3.5, 4.0), th
     at a missing mode p_g(t) ≈ 0, so D*(t) ≈ 0. (The source's "close to 1" matches Goodfellow's
     convention D = P(real) = p_d / (p_d + p_g); its formula has the densities swapped.) We therefore
     count test images with **P(real | t) = 1 − D*(t) > threshold**, which is "D(t) close to 1" in the
-    P(real) convention. ``mean_p_generated`` is reported as well.
+    P(real) convention. ``mean_p_generated`` is reported as well, and so are the counts of the literal
+    reading, P(generated | t) > threshold (``counts_p_generated``), so both readings can be compared.
 
     Choices the paper leaves open ([AMBIG] in PROTOCOLS §4), fixed here:
 
@@ -364,7 +388,8 @@ def third_party_missing_modes(real_train, fake, real_test, sigmas=(3.5, 4.0), th
 
     Returns:
         ``{"n_test", "criterion", "settings", "results": [{"sigma", "counts": {threshold: count},
-        "mean_p_generated", "train_loss", "train_accuracy"}]}`` (thresholds as strings, JSON-ready).
+        "counts_p_generated": {threshold: count}, "mean_p_generated", "train_loss", "train_accuracy"}]}``
+        (thresholds as strings, JSON-ready).
     """
     import keras
     import tensorflow as tf
@@ -409,6 +434,8 @@ def third_party_missing_modes(real_train, fake, real_test, sigmas=(3.5, 4.0), th
         results.append({
             "sigma": float(sigma),
             "counts": {str(t): int(np.sum(1.0 - p_gen > t)) for t in thresholds},
+            # The source's words taken literally (D*(t) = P(generated | t) above t), for comparison.
+            "counts_p_generated": {str(t): int(np.sum(p_gen > t)) for t in thresholds},
             "mean_p_generated": float(p_gen.mean()),
             "train_loss": float(np.mean(losses[-tail:])),
             "train_accuracy": float(np.mean(accs[-tail:])),

@@ -5,7 +5,8 @@
 
 Part 1 (the EMD table, paper: constant 0.3195, constant masked at generation only 0.3378, weighted
 0.0891, masked 0.1328). For every seed three models are trained with the same networks and schedule
-(the ``weighted_prior_ring8`` zoo config: paper Table 1 networks, batch 500, pre-sample n = 1000):
+(the ``weighted_prior_ring8`` zoo config: the WGAN-GP baseline's networks and optimizers, batch 256,
+pre-sample n = 2m = 512, see ``zoo/configs.py``):
 
 * a constant-prior GAN, evaluated with its prior as is and masked at generation only (r = 0.5,
   ``zoo.weighted_prior.masked_at_generation``);
@@ -90,10 +91,8 @@ def part_table(args, mixture):
         runs = args.runs_dir / f"{config['loss']}_{config['steps']}"
         t = time.time()
         constant = train_run(config, runs / f"constant_s{seed}")
-        weighted = train_run(method_config("weighted_prior", args.steps, args.loss, seed, presample=1000),
-                             runs / f"weighted_s{seed}")
-        masked = train_run(method_config("masked_prior", args.steps, args.loss, seed, presample=1000, rate=0.5),
-                           runs / f"masked_s{seed}")
+        weighted = train_run(method_config("weighted_prior", args.steps, args.loss, seed), runs / f"weighted_s{seed}")
+        masked = train_run(method_config("masked_prior", args.steps, args.loss, seed, rate=0.5), runs / f"masked_s{seed}")
         rows["constant"].append(evaluate(constant.sample, mixture, args.n_eval, seed))
         rows["constant_masked_at_generation"].append(
             evaluate(masked_at_generation(constant, 0.5), mixture, args.n_eval, seed))
@@ -145,7 +144,7 @@ def plot_sweep(points, constant, floor, path, loss):
     ax.errorbar(r, [p["emd"]["mean"] for p in points], yerr=[p["emd"]["std"] for p in points], marker="o",
                 capsize=3, label="masked prior (n = 2000)")
     if constant is not None:
-        ax.axhline(constant, color="grey", ls="--", label="constant prior (table runs, n = 1000)")
+        ax.axhline(constant, color="grey", ls="--", label="constant prior (table runs)")
     ax.axhline(floor, color="black", ls=":", label="real vs real floor")
     ax.set(xlabel="masking rate r", ylabel="EMD", title=f"8 Gaussians, EMD vs masking rate ({loss})")
     ax.legend(fontsize=8)

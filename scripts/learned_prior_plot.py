@@ -5,7 +5,7 @@
 
 For every checkpoint (a model with a 2-D uniform prior) two panels are drawn:
 
-* top: s(z) = σ(D(G(z))) on a 200×200 grid over U(-1, 1)², with the mask boundary of rate r (the
+* top: s(z) = σ(D(G(z))) (centred, σ(f − f̄), for Wasserstein critics) on a 200×200 grid over U(-1, 1)², with the mask boundary of rate r (the
   (1 − r) quantile of s under p_z, Def. 1) as a contour;
 * bottom: the z-plane coloured by the mode that G(z) lands in (high-quality samples only, within 3 std;
   grey otherwise).
@@ -33,13 +33,15 @@ def prior_grid(model, size: int = 200):
     """Scores s(z) and mode labels of G(z) on a ``size``×``size`` grid over the prior's 2-D support."""
     from eval.mixture import std_distances
     from zoo import data
-    from zoo.weighted_prior import prior_scores
+    from zoo.weighted_prior import centered_scores, prior_scores
 
     if model.prior.kind != "uniform" or model.prior.dim != 2:
         raise ValueError("the learned-prior plot needs a 2-D uniform prior (paper 000, Fig. 3)")
     axis = np.linspace(model.prior.low, model.prior.high, size, dtype=np.float32)
     zz = np.stack(np.meshgrid(axis, axis, indexing="xy"), -1).reshape(-1, 2)
-    scores = prior_scores(model, zz).numpy().reshape(size, size)
+    # Centred for Wasserstein critics (zoo.weighted_prior): the grid is uniform on p_z's support,
+    # so its mean critic value is the p_z mean the model centres on.
+    scores = prior_scores(model, zz, "mean" if centered_scores(model) else None).numpy().reshape(size, size)
     x = model.generator.predict(zz, batch_size=8192, verbose=0)
     dist = std_distances(x, data.mixture(model.dataset))
     label = dist.argmin(1)

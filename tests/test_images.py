@@ -220,6 +220,23 @@ def test_evaluate_checkpoint_images_samples_the_model(fake_mnist):
     assert "no evaluation classifier" in skipped["skipped"]
 
 
+def test_checkpoint_report_counts_the_missing_digits_with_a_third_party_discriminator(fake_mnist):
+    # The model only draws 7s, so the 90 test images of the nine other digits are missing modes and the
+    # 10 test 7s are not; the report carries both readings of the count for every σ.
+    class Model:
+        def sample(self, n, seed=None):
+            return constant_digit(7, n).astype(np.float32)[..., None] / 127.5 - 1.0
+
+    out = images.evaluate_checkpoint_images(Model(), "mnist", num_samples=300, classifier=OracleScorer(),
+                                            kid_subsets=2, third_party={"sigmas": (0.05,), "steps": 400,
+                                                                         "base": 8, "learning_rate": 2e-3})
+    tp = out["third_party"]
+    assert tp["n_test"] == 100 and [r["sigma"] for r in tp["results"]] == [0.05]
+    counts, literal = tp["results"][0]["counts"], tp["results"][0]["counts_p_generated"]
+    assert counts["0.5"] == 90 and literal["0.5"] == 10
+    assert "90 / " in out["scalars"]["missing (σ=0.05; t=0.5/0.9/0.99)"]
+
+
 def test_check_images_rejects_bad_inputs():
     with pytest.raises(images.SampleError, match=r"\[-1, 1\]"):
         images.check_images(np.full((4, 28, 28, 1), 255.0))

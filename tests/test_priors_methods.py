@@ -20,8 +20,8 @@ from zoo.covering import covering_init, moments
 from zoo.masked_prior import MaskedPriorGAN, masked_probs
 from zoo.methods import build_model
 from zoo.priors import Prior
-from zoo.weighted_prior import (WeightedPriorGAN, learned_prior_latent, masked_at_generation, resample,
-                                validate_weight_function, weighted_probs)
+from zoo.weighted_prior import (WeightedPriorGAN, centered_scores, learned_prior_latent, masked_at_generation,
+                                prior_scores, resample, validate_weight_function, weighted_probs)
 
 # A fixed score table: distinct scores in shuffled order.
 SCORES = np.array([0.30, 0.91, 0.05, 0.62, 0.47, 0.88, 0.12, 0.75, 0.55, 0.20], np.float32)
@@ -123,6 +123,24 @@ def test_generation_from_the_learned_priors():
         model.sample(5, prior="nope")
 
 
+def test_wasserstein_scores_ignore_the_critic_offset():
+    """A critic f and f + c are the same Wasserstein critic, so centred scores must not change."""
+    z = Prior("uniform", 2).sample(300, seed=0)
+    probs = {}
+    for loss in ("wasserstein_gp", "non_saturating"):
+        for bias in (0.0, 30.0):
+            model = _score_model(WeightedPriorGAN, slope=2.0)
+            model.loss_name = loss
+            w, _ = model.discriminator.layers[-1].get_weights()
+            model.discriminator.layers[-1].set_weights([w, np.full(1, bias, np.float32)])
+            offset = "mean" if centered_scores(model) else None
+            probs[loss, bias] = weighted_probs(prior_scores(model, z, offset)).numpy()
+    np.testing.assert_allclose(probs["wasserstein_gp", 0.0], probs["wasserstein_gp", 30.0], rtol=1e-5)
+    assert probs["wasserstein_gp", 0.0].max() > 1.5 * probs["wasserstein_gp", 0.0].min()  # still weighted
+    # Eq. 2 as is for a classifier D: a +30 logit offset saturates σ and flattens the weights.
+    assert np.ptp(probs["non_saturating", 30.0]) < 1e-6 < np.ptp(probs["non_saturating", 0.0])
+
+
 def test_masked_at_generation_on_a_constant_prior_gan():
     from zoo.gan import GAN
 
@@ -172,10 +190,11 @@ def test_multimodal_covering_prior_defaults_to_the_number_of_modes():
 @pytest.mark.parametrize("cls", [WeightedPriorGAN, MaskedPriorGAN])
 def test_save_load_round_trip_gives_identical_samples(cls, tmp_path):
     model = _score_model(cls, presample=123, rate=0.3, weight="square")
+    model.score = "centered"
     checkpoint.save(model, tmp_path / "m")
     loaded = checkpoint.load(tmp_path / "m")
     assert type(loaded) is cls
-    assert (loaded.presample, loaded.rate, loaded.weight) == (123, 0.3, "square")
+    assert (loaded.presample, loaded.rate, loaded.weight, loaded.score) == (123, 0.3, "square", "centered")
     for prior in ("masked", "weighted", "constant"):
         np.testing.assert_array_equal(loaded.sample(64, seed=9, prior=prior), model.sample(64, seed=9, prior=prior))
     np.testing.assert_array_equal(loaded.sample(64, seed=9), model.sample(64, seed=9))

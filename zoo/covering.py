@@ -60,7 +60,7 @@ def covering_init(model, real, batch_size: int = 10_000, learning_rate: float = 
     Returns:
         ``{"steps", "initial_loss", "final_loss", "best_loss", "stopped", "seconds", "history"}``;
         ``history`` holds the loss every 10 steps; ``final_loss`` is measured on a fresh batch after
-        the last update (generator in inference mode).
+        the last update (generator in training mode, like the loop).
     """
     mu_r, cov_r = moments(real)
     optimizer = keras.optimizers.Adam(learning_rate)
@@ -97,9 +97,10 @@ def covering_init(model, real, batch_size: int = 10_000, learning_rate: float = 
         if i - best_step >= patience:
             stopped = "plateau"
             break
-    # Loss of the final weights on a fresh batch (the loop reports each loss before its update).
+    # Loss of the final weights on a fresh batch (the loop reports each loss before its update), in
+    # the same mode as the loop: batch statistics for batch norm, whose moving averages still lag.
     z = model.prior.sample(batch_size, seed=tf.random.experimental.stateless_fold_in(base_seed, -1))
-    final = float(covering_loss(model.generator(z, training=False), mu_r, cov_r))
+    final = float(covering_loss(model.generator(z, training=True), mu_r, cov_r))
     return {"steps": i + 1, "initial_loss": initial, "final_loss": final, "best_loss": best,
             "stopped": stopped, "seconds": round(time.time() - start, 2), "history": history,
             "batch_size": int(batch_size)}

@@ -5,7 +5,12 @@ instead (Sec. 3.1, PROTOCOLS §1.1):
 
 1. draws a **pre-sample** ``Z = {z_1..z_n}`` from p_z with n > m;
 2. **scores** every z_i with s(z_i) = D(G(z_i)) (Eq. 2). Our discriminators output logits, so
-   s = σ(logit); for a Wasserstein critic s is σ(critic output) (PROTOCOLS §1.1 [REC]);
+   s = σ(logit) (PROTOCOLS §1.1 [REC]). A Wasserstein critic f is only defined up to an additive
+   constant (its loss E f(G(z)) − E f(x) ignores f + c), and that constant drifts freely in training
+   (we measured trained critics at f ≈ −37 and f ≈ +9 everywhere, i.e. s ≈ 1e-16 or s ≈ 0.9999), so
+   for Wasserstein losses s = σ(f − f̄) with f̄ the mean critic value of the pre-sample
+   (``score="centered"``, the default there). Masking only ranks the scores and is unaffected;
+   for weighting it is what keeps w ∝ s from degenerating into a uniform or a hard-max prior;
 3. **resamples** m vectors from Z *with replacement* (multinomial, ``tfd.Categorical``;
    PROTOCOLS §1.1 [AMBIG] (c) / [REC]) with a probability mass function over Z that depends on the
    scores. The weighted prior uses p_i = w(s_i) / Σ_j w(s_j) (Def. 4, Eqs. 9–11); the masked prior
@@ -40,7 +45,7 @@ tfd = tfp.distributions
 
 __all__ = [
     "WEIGHT_FUNCTIONS", "GENERATION_PRIORS", "register_weight_function", "validate_weight_function",
-    "get_weight_function", "prior_scores", "weighted_probs", "resample", "learned_prior_latent",
+    "get_weight_function", "critic_values", "centered_scores", "prior_scores", "weighted_probs", "resample", "learned_prior_latent",
     "masked_at_generation", "WeightedPriorGAN",
 ]
 
@@ -101,23 +106,44 @@ def get_weight_function(name: str) -> Callable:
                          f"(add one with zoo.weighted_prior.register_weight_function)") from None
 
 
-def prior_scores(model: GAN, z, chunk: int = 8192) -> tf.Tensor:
-    """Scores s(z) = D(G(z)) of paper 000, Eq. 2, as σ(logit) ∈ (0, 1); shape ``[n]``.
+def critic_values(model: GAN, z, chunk: int = 8192) -> tf.Tensor:
+    """D's logits (or critic values) on G(z), shape ``[n]``, in inference mode and without gradient."""
+    def value(zc):
+        logits = model.discriminator(model.generator(zc, training=False), training=False)
+        return tf.reshape(tf.cast(logits, tf.float32), [-1])
+
+    z = tf.convert_to_tensor(z)
+    static_n = z.shape[0]
+    if static_n is None or static_n <= chunk:
+        return tf.stop_gradient(value(z))
+    return tf.stop_gradient(tf.concat([value(z[i:i + chunk]) for i in range(0, static_n, chunk)], 0))
+
+
+def centered_scores(model: GAN) -> bool:
+    """Whether ``model``'s scores are centred: its ``score`` setting, else True for Wasserstein losses."""
+    mode = getattr(model, "score", "auto")
+    if mode == "auto":
+        return str(getattr(model, "loss_name", "")).startswith("wasserstein")
+    return mode == "centered"
+
+
+def prior_scores(model: GAN, z, offset=None, chunk: int = 8192) -> tf.Tensor:
+    """Scores s(z) = D(G(z)) of paper 000, Eq. 2, as σ(logit − offset) ∈ (0, 1); shape ``[n]``.
+
+    ``offset`` is 0 by default; ``"mean"`` subtracts the mean critic value of ``z`` (the centred score
+    for Wasserstein critics, see the module doc); a number subtracts that number.
 
     G and D run in inference mode: scoring must not move batch-norm statistics (the pre-sample is
     not the batch G is trained on), and the result must not depend on the batch it was computed in.
     No gradient flows through the scores (resampling is not differentiable; the paper uses them
     only to choose z).
     """
-    def score(zc):
-        logits = model.discriminator(model.generator(zc, training=False), training=False)
-        return tf.sigmoid(tf.reshape(tf.cast(logits, tf.float32), [-1]))
-
-    z = tf.convert_to_tensor(z)
-    static_n = z.shape[0]
-    if static_n is None or static_n <= chunk:
-        return tf.stop_gradient(score(z))
-    return tf.stop_gradient(tf.concat([score(z[i:i + chunk]) for i in range(0, static_n, chunk)], 0))
+    f = critic_values(model, z, chunk)
+    if isinstance(offset, str):
+        if offset != "mean":
+            raise ValueError(f"offset must be a number, None or 'mean', got {offset!r}")
+        offset = tf.reduce_mean(f)
+    return tf.sigmoid(f - offset) if offset is not None else tf.sigmoid(f)
 
 
 def weighted_probs(scores, weight: Callable | str = "linear") -> tf.Tensor:
@@ -154,7 +180,7 @@ def _masked_latent(model, n, rate, seed):
     # Def. 1 (Eq. 3): density p_z/r on {z : s(z) above the (1 - r) quantile of s under p_z}. The
     # quantile is estimated on ⌈n/r⌉ candidates; keeping their top n is exactly that rule.
     candidates = model.prior.sample(int(math.ceil(n / rate)), seed=seed)
-    top = tf.math.top_k(prior_scores(model, candidates), k=n).indices
+    top = tf.math.top_k(critic_values(model, candidates), k=n).indices  # σ is monotone: rank f
     # Return them in draw order, not sorted by score, so any prefix is still a fair sample.
     return tf.gather(candidates, tf.sort(top))
 
@@ -164,13 +190,17 @@ def _weighted_latent(model, n, weight, seed, max_rounds=1000):
     # acceptance w(s)/w(1) draws from it exactly (w is increasing, so w(1) bounds it on [0, 1]).
     fn = get_weight_function(weight)
     w_max = float(fn(tf.constant([1.0]))[0])
-    seeds = _round_seeds(seed, 2 * max_rounds)
+    seeds = _round_seeds(seed, 2 * max_rounds + 1)
+    offset = None
+    if centered_scores(model):
+        # The centring constant is the mean critic value under p_z, estimated once per call on 10⁴ z.
+        offset = tf.reduce_mean(critic_values(model, model.prior.sample(10_000, seed=seeds[-1])))
     kept, have, accept = [], 0, 0.5
     for r in range(max_rounds):
         todo = n - have
         k = int(min(max(math.ceil(1.2 * todo / max(accept, 1e-3)) + 16, todo), 1_000_000))
         z = model.prior.sample(k, seed=seeds[2 * r])
-        s = tf.maximum(prior_scores(model, z), _MIN_SCORE)
+        s = tf.maximum(prior_scores(model, z, offset), _MIN_SCORE)
         u = tfd.Uniform(0.0, 1.0).sample(k, seed=seeds[2 * r + 1])
         mask = u * w_max < tf.cast(fn(s), tf.float32)
         accept = max(float(tf.reduce_mean(tf.cast(mask, tf.float32))), 1e-4)
@@ -227,14 +257,20 @@ class WeightedPriorGAN(GAN):
             w ∝ s, Eq. 7). Must be positive and strictly increasing (Eqs. 5, 10), checked here.
         rate: masking rate r ∈ (0, 1] used by the masked prior (:class:`zoo.masked_prior.MaskedPriorGAN`
             trains with it) and by ``sample(prior="masked")``.
+        score: ``"sigmoid"`` (s = σ(D logit), Eq. 2), ``"centered"`` (s = σ(f − f̄), for critics defined
+            up to a constant) or ``"auto"`` (centred for Wasserstein losses, else sigmoid).
         **kwargs: :class:`zoo.gan.GAN` arguments (networks, prior, loss, d_steps, ...).
     """
 
     #: prior used by :meth:`sample` unless one is asked for: the one the model was trained with.
     generation_prior = "weighted"
 
-    def __init__(self, *args, presample: int = 1000, weight: str = "linear", rate: float = 0.5, **kwargs):
+    def __init__(self, *args, presample: int = 1000, weight: str = "linear", rate: float = 0.5,
+                 score: str = "auto", **kwargs):
         super().__init__(*args, **kwargs)
+        if score not in ("auto", "sigmoid", "centered"):
+            raise ValueError(f"score must be 'auto', 'sigmoid' or 'centered', got {score!r}")
+        self.score = score
         if int(presample) < 2:
             raise ValueError(f"presample must be >= 2, got {presample}")
         if not 0.0 < float(rate) <= 1.0:
@@ -245,8 +281,9 @@ class WeightedPriorGAN(GAN):
         self.weight_fn = get_weight_function(weight)
 
     def get_config(self):
-        """Base config plus the prior's hyperparameters (n, r, weight name)."""
-        return {**super().get_config(), "presample": self.presample, "rate": self.rate, "weight": self.weight}
+        """Base config plus the prior's hyperparameters (n, r, weight name, score mode)."""
+        return {**super().get_config(), "presample": self.presample, "rate": self.rate, "weight": self.weight,
+                "score": self.score}
 
     def resampling_probs(self, scores) -> tf.Tensor:
         """Mass of each pre-sampled z given its score: the weighted prior, Def. 4."""
@@ -263,7 +300,7 @@ class WeightedPriorGAN(GAN):
             raise ValueError(f"the pre-sample size n = {self.presample} must exceed the minibatch size "
                              f"m = {int(m)} (paper 000, Sec. 3.1)")
         z = self.prior.sample(self.presample, seed=self.seed_generator.next())
-        probs = self.resampling_probs(prior_scores(self, z))
+        probs = self.resampling_probs(prior_scores(self, z, "mean" if centered_scores(self) else None))
         return resample(z, probs, batch_size, seed=self.seed_generator.next())
 
     def sample_latent(self, n, seed=None, prior: str | None = None, rate: float | None = None,
