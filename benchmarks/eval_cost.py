@@ -1,6 +1,6 @@
 """Wall time of ``eval.images.evaluate_images`` at the protocol sample sizes.
 
-    python benchmarks/eval_cost.py [--mnist-n 10000] [--stacked-n 26000] [--json]
+    python -m benchmarks.eval_cost [--mnist-n 10000] [--stacked-n 26000] [--json]
 
 Real data stands in for generated samples (MNIST test digits; stacked MNIST built from the test split
 with a seed different from the floor's), so the printed scores are also the real-data reference values

@@ -1,6 +1,6 @@
 """Training throughput: generator steps per second for the toy MLPs and the compact DCGAN.
 
-    python benchmarks/train_speed.py [--steps 1000] [--methods gan,wgan_gp,dcgan]
+    python -m benchmarks.train_speed [--steps 1000] [--methods gan,wgan_gp,dcgan]
 
 Compares ``steps_per_execution`` 1 vs the config's value and XLA (``jit_compile``) off vs on, with the
 same prefetching ``tf.data`` pipeline the training command uses (a fixed in-memory batch for DCGAN so

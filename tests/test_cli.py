@@ -92,3 +92,19 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path):
     model = train(config, out, verbose=0, plot_every=0, evaluate=False)
     assert model.history.epoch == [2, 3]  # epochs 0 and 1 were not trained again
     assert (out / "SHA256SUMS").exists() and not (out / ".backup").exists()
+
+
+def test_resume_state_of_another_config_is_refused(tmp_path):
+    # An interrupted run leaves resume state; restarting the same folder with other networks must stop
+    # with an error naming the folder, not load the wrong weights or crash inside Keras.
+    config = configs.resolve("gan", "ring8", {"steps": 200, "steps_per_epoch": 50, "steps_per_execution": 10})
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(config, out, verbose=0, plot_every=0, evaluate=False, callbacks=[_Interrupt()])
+    other = {**config, "g_hidden": [64, 64]}
+    with pytest.raises(RuntimeError, match="another config"):
+        train(other, out, verbose=0, plot_every=0, evaluate=False)
+    assert (out / ".backup" / "latest.weights.h5").exists()  # the interrupted run can still be resumed
+    (out / ".backup" / "train_config.json").unlink()  # state written by a version that did not record it
+    with pytest.raises(RuntimeError, match="does not record its config"):
+        train(config, out, verbose=0, plot_every=0, evaluate=False)

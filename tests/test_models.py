@@ -110,6 +110,19 @@ def test_published_checkpoints_load_and_sample():
         assert x.shape[0] == 16 and x.shape[1:] == data.data_shape(model.dataset)
 
 
+def test_published_checkpoints_were_trained_with_their_entry_config():
+    # `python -m train.run --model NAME --publish` must retrain exactly what is published: every shipped
+    # checkpoint's recorded train_config.json is its entry's resolved config (with the recorded seed).
+    names = [n for n in zoo.list() if (zoo.checkpoint_dir() / n / "train_config.json").is_file()]
+    if not names:
+        pytest.skip("no published checkpoints in this checkout")
+    for name in names:
+        recorded = json.loads((zoo.checkpoint_dir() / name / "train_config.json").read_text())
+        wanted = json.loads(json.dumps(configs.resolve(name, None, {"seed": recorded.get("seed", 0)})))
+        diff = sorted(k for k in set(wanted) | set(recorded) if wanted.get(k) != recorded.get(k))
+        assert not diff, f"{name}: checkpoint and zoo/configs.py differ in {diff}"
+
+
 def test_config_resolution():
     c = configs.resolve("gan", "ring8")
     assert c["name"] == "gan_ring8" and c["method"] == "gan" and c["loss"] == "non_saturating"

@@ -110,6 +110,29 @@ def evaluate_checkpoint(model, config) -> dict:
     return evaluate_checkpoint_images(model, config["dataset"])
 
 
+def _check_resume_state(out: Path, config: dict) -> bool:
+    """True when ``out/.backup`` holds an interrupted run of ``config`` to resume; records ``config`` there.
+
+    Resume state left by a run with another config (or by a version that did not record its config)
+    would be loaded into the wrong networks, so it stops the run with an error that says what to do.
+    """
+    from zoo import checkpoint
+
+    backup = out / ".backup"
+    wanted = json.loads(json.dumps(config))
+    if backup.is_dir() and any(backup.iterdir()):
+        recorded = backup / "train_config.json"
+        found = json.loads(recorded.read_text()) if recorded.is_file() else None
+        if found != wanted:
+            why = "was started with another config" if found is not None else "does not record its config"
+            raise RuntimeError(f"{backup} holds the resume state of an interrupted run that {why}; delete "
+                               f"that folder to start afresh, or pass another --out")
+        return (backup / "latest.weights.h5").exists()
+    backup.mkdir(parents=True, exist_ok=True)
+    checkpoint.write_json(backup / "train_config.json", wanted)
+    return False
+
+
 def train(config: dict, out, strategy: str = "default", verbose: int | None = None, jit: bool = False,
           plot_every: int = 5, evaluate: bool = True, callbacks=()):
     """Train ``config`` (from :func:`zoo.configs.resolve`) into checkpoint folder ``out``; return the model.
@@ -133,9 +156,10 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
                       g_optimizer=build_optimizer(config.get("g_optimizer", config["optimizer"])),
                       steps_per_execution=min(config["steps_per_execution"], steps_per_epoch),
                       jit_compile=jit)
+    resuming = _check_resume_state(out, config)
     ds = data.dataset(config["dataset"], config["batch_size"] * model.d_steps, seed=config.get("seed", 0))
     covering = None
-    if config.get("covering_init") and not (out / ".backup").exists():
+    if config.get("covering_init") and not resuming:
         # Lopez-Paz & Oquab Sec. 3: match G's sample mean/covariance to the data's before the game
         # (any method). Skipped on resume: BackupAndRestore brings back the trained weights instead.
         from zoo.covering import covering_init_from_config

@@ -116,10 +116,16 @@ IMAGE_DATASETS = {
     "celeba": ("celeb_a", (64, 64, 3)),
 }
 
+# Data sets built from another one: name -> image shape. Stacked MNIST (PROTOCOLS §3): three independent
+# MNIST training digits as the RGB channels, 1,000 modes; a fixed set of 128,000 images, as in VEEGAN and
+# PacGAN (zoo.stacked_mnist).
+DERIVED_DATASETS = {"stacked_mnist": (28, 28, 3)}
+STACKED_MNIST_SIZE = 128_000
+
 
 def dataset_names() -> list[str]:
     """All dataset names the zoo understands."""
-    return sorted(MIXTURES) + sorted(IMAGE_DATASETS)
+    return sorted(MIXTURES) + sorted({**IMAGE_DATASETS, **DERIVED_DATASETS})
 
 
 def _unknown(name: str) -> DataError:
@@ -145,6 +151,8 @@ def data_shape(name: str) -> tuple[int, ...]:
         return (mixture(name).dim,)
     if name in IMAGE_DATASETS:
         return IMAGE_DATASETS[name][1]
+    if name in DERIVED_DATASETS:
+        return DERIVED_DATASETS[name]
     raise _unknown(name)
 
 
@@ -236,4 +244,8 @@ def dataset(name: str, batch_size: int, seed: int = 0) -> tf.data.Dataset:
         return mixture_dataset(name, batch_size, seed=seed)
     if name in IMAGE_DATASETS:
         return image_dataset(name, batch_size, seed=seed)
+    if name == "stacked_mnist":
+        from zoo.stacked_mnist import stacked_mnist_dataset
+
+        return stacked_mnist_dataset(batch_size, seed=seed, num=STACKED_MNIST_SIZE)
     raise _unknown(name)

@@ -1,0 +1,65 @@
+"""Print the MODEL_CARDS.md tables of published checkpoints from their ``metrics.json``.
+
+    python -m scripts.model_table [NAME ...]          # default: every published entry
+
+``metrics.json`` is written by ``python -m train.run --model NAME --publish``. Mixture checkpoints: modes,
+% high-quality samples, reverse KL and JSD of the HQ histogram, EMD and its real-vs-real floor, mean ±
+std over 5 sampling seeds of 2,500 samples (PROTOCOLS §2, §5); ``python -m eval.missing_modes --checkpoint
+NAME`` recomputes them. Image checkpoints: digits covered, class KL, Inception and MODE scores and FID on
+the MNIST classifier's features (10,000 samples), with the real test digits' figures as a last row.
+Learned-prior models are scored with the prior they were trained with (``model.sample``'s default).
+"""
+from __future__ import annotations
+
+import sys
+
+import zoo
+from zoo import checkpoint, data
+
+MIXTURE_HEADER = ["| model | data | modes | HQ % | reverse KL | JSD | EMD | EMD floor |", "|---|---|---|---|---|---|---|---|"]
+IMAGE_HEADER = ["| model | data | digits covered | class KL | Inception score | MODE score | FID |", "|---|---|---|---|---|---|---|"]
+
+
+def mixture_row(name: str, metrics: dict) -> str:
+    """One markdown row (mean ± std over the sampling seeds) for a mixture checkpoint."""
+    s = metrics["summary"]
+    k = data.mixture(metrics["dataset"]).num_modes
+
+    def fmt(key, scale=1.0, digits=3):
+        if key not in s:
+            return "n/a (no HQ sample)"
+        return f"{scale * s[key]['mean']:.{digits}f} ± {scale * s[key]['std']:.{digits}f}"
+
+    return (f"| `{name}` | {metrics['dataset']} | {fmt('modes', digits=1)} / {k} | {fmt('hq_fraction', 100, 1)} | "
+            f"{fmt('kl')} | {fmt('jsd')} | {fmt('emd')} | {fmt('emd_floor')} |")
+
+
+def image_row(name: str, m: dict) -> str:
+    """One markdown row for an image checkpoint (or the real-data floor) scored by ``eval.images``."""
+    inception = m["inception_score"]
+    return (f"| {name} | {m.get('dataset', '')} | {m['digits_covered']}/10 | {m['class_kl']:.4f} | "
+            f"{inception['mean']:.2f} ± {inception['std']:.2f} | {m['mode_score']:.2f} | {m['fid']['fid']:.1f} |")
+
+
+def main(argv=None) -> int:
+    """Print one table of the mixture checkpoints and one of the image checkpoints among ``argv``."""
+    names = (argv if argv is not None else sys.argv[1:]) or zoo.list()
+    mixtures, images, floor = [], [], None
+    for name in names:
+        metrics = checkpoint.read_json(zoo.checkpoint_dir() / name, "metrics.json")
+        if "summary" in metrics and data.is_mixture(metrics.get("dataset", "")):
+            mixtures.append(mixture_row(name, metrics))
+        elif "inception_score" in metrics:
+            images.append(image_row(f"`{name}`", metrics))
+            floor = metrics.get("floor", floor)
+    if mixtures:
+        print("\n".join(MIXTURE_HEADER + mixtures))
+    if images:
+        if floor:
+            images.append(image_row("real test digits", {**floor, "dataset": "mnist"}))
+        print(("\n" if mixtures else "") + "\n".join(IMAGE_HEADER + images))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
