@@ -67,7 +67,8 @@ def plot_learned_prior(models, titles, path, rate: float = 0.5) -> list[dict]:
 
     from eval.plots import save_figure
 
-    fig, axes = plt.subplots(2, len(models), figsize=(4 * len(models), 8), squeeze=False)
+    fig, axes = plt.subplots(2, len(models), figsize=(5 * len(models), 8.5), squeeze=False,
+                             layout="constrained")
     stats = []
     for col, (model, title) in enumerate(zip(models, titles)):
         axis, scores, label = prior_grid(model)

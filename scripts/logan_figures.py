@@ -115,7 +115,7 @@ def train_fig3_models(dataset, steps, seed, runs_dir) -> list[Path]:
             continue
         cmd = ["nice", "-n", "10", sys.executable, "-m", "train.run", "--model", "logan_dcgan", "--dataset", dataset,
                "--loss", loss, "--penalty", penalty, "--seed", str(seed), "--steps", str(steps), "--out", str(out),
-               "--plot-every", "0", "--set", "gp_weight=0.1", "--set", "activation=\"lrelu\"",
+               "--plot-every", "0", "--set", "network=\"mlp\"", "--set", "gp_weight=0.1", "--set", "activation=\"lrelu\"",
                "--set", "g_hidden=[512,512,512]", "--set", "d_hidden=[512,512,512]",
                "--set", "optimizer=" + json.dumps({"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9})]
         print(" ".join(cmd[3:]), flush=True)

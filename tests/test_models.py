@@ -134,6 +134,11 @@ def test_config_resolution():
         configs.resolve("gan", "svhn")
     with pytest.raises(configs.ConfigError, match="unknown config key"):
         configs.resolve("gan", overrides={"lr": 1})
+    with pytest.raises(configs.ConfigError, match="network 'dcgan' does not fit dataset 'ring8'"):
+        configs.resolve("logan_dcgan", "ring8")
+    assert configs.resolve("logan_dcgan", "ring8", {"network": "mlp"})["network"] == "mlp"
+    for name in configs.ENTRIES:  # every entry resolves to networks that fit its data
+        configs.resolve(name)
 
 
 def test_dcgan_shapes():

@@ -200,4 +200,10 @@ def resolve(model: str, dataset: str | None = None, overrides: dict | None = Non
                                               "d_optimizer", "g_optimizer"):
             raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(sorted(config))}")
         config[key] = value
+    # MLPs take flat vectors (the mixtures), DCGANs images: a method default must not carry one into the
+    # other (e.g. logan_dcgan on ring8 needs --set network=mlp).
+    wanted = DATASET_DEFAULTS[dataset]["network"]
+    if config.get("network") != wanted:
+        raise ConfigError(f"network {config.get('network')!r} does not fit dataset {dataset!r}, which needs "
+                          f"{wanted!r} (e.g. --set network={wanted})")
     return config
