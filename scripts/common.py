@@ -71,3 +71,11 @@ def write_text(path, text: str) -> Path:
     tmp.write_text(text)
     os.replace(tmp, path)
     return path
+
+
+def write_report(lines, name: str, figure: str | None = None) -> int:
+    """Join markdown ``lines`` (plus a pointer to ``figure``), write ``results/<name>.md``, print it; return 0."""
+    text = "\n".join(lines) + "\n" + (f"\nFigure: `{figure}`.\n" if figure else "")
+    write_text(RESULTS / f"{name}.md", text)
+    print(text)
+    return 0

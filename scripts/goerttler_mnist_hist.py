@@ -22,9 +22,9 @@ import argparse
 import sys
 
 try:
-    from scripts.common import RESULTS, fmt, mean_std, write_json, write_text
+    from scripts.common import RESULTS, fmt, mean_std, write_json, write_report
 except ImportError:
-    from common import RESULTS, fmt, mean_std, write_json, write_text
+    from common import RESULTS, fmt, mean_std, write_json, write_report
 
 import numpy as np  # noqa: E402
 
@@ -96,10 +96,7 @@ def main(argv=None) -> int:
         lines.append(f"| {label} | {fmt(s['digits_covered'], 1)} | {fmt(s['digits_over_1pct'], 1)} | "
                      f"{fmt(s['max_share'], 1, 100)} | {fmt(s['min_share'], 1, 100)} | {fmt(s['kl_uniform'], 3)} | "
                      f"{' '.join(str(int(round(c))) for c in mean_counts[label])} |")
-    text = "\n".join(lines) + "\n\nFigure: `goerttler_mnist_hist.png`.\n"
-    write_text(RESULTS / "goerttler_mnist_hist.md", text)
-    print(text)
-    return 0
+    return write_report(lines, "goerttler_mnist_hist", "goerttler_mnist_hist.png")
 
 
 if __name__ == "__main__":

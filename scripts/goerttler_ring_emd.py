@@ -153,7 +153,7 @@ def plot_sweep(points, constant, floor, path, loss):
 
 def markdown(args, config, summary, points):
     """The results as a markdown report (tables beside the paper's numbers)."""
-    lines = [f"# Goerttler & Kloft Sec. 4.1 on the 8-Gaussian ring", "",
+    lines = ["# Goerttler & Kloft Sec. 4.1 on the 8-Gaussian ring", "",
              f"Command: `python -m scripts.goerttler_ring_emd {' '.join(sys.argv[1:])}`".rstrip(), "",
              f"Loss `{config['loss']}` (d_steps {config.get('d_steps') or 'loss default'}), optimizer "
              f"`{config['optimizer']}`, batch {config['batch_size']}, {config['steps']} generator steps, "

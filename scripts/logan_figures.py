@@ -61,7 +61,8 @@ def fig3(models, labels, path, n: int = 1000):
     from eval.plots import save_figure
     from zoo import data
 
-    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(models), figsize=(4.8 * len(models), 4.2), squeeze=False,
+                             layout="constrained")
     for ax, model, label in zip(axes[0], models, labels):
         mixture = data.mixture(model.dataset)
         axis, logits = critic_map(model, _extent(mixture))

@@ -28,9 +28,9 @@ import copy
 import sys
 
 try:
-    from scripts.common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text
+    from scripts.common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_report
 except ImportError:
-    from common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text
+    from common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_report
 
 import numpy as np  # noqa: E402
 
@@ -159,10 +159,7 @@ def main(argv=None) -> int:
         init, noise = name.split(", ")
         lines.append(f"| {init} | {noise} | {fmt(s['modes'], 1)} | {fmt(s['hq_fraction'], 1, 100)} | "
                      f"{fmt(s['kl'], 3)} | {fmt(s['between_fraction'], 2, 100)} |")
-    text = "\n".join(lines) + "\n\nFigure: `lopez_paz_fig1.png`.\n"
-    write_text(RESULTS / "lopez_paz_fig1.md", text)
-    print(text)
-    return 0
+    return write_report(lines, "lopez_paz_fig1", "lopez_paz_fig1.png")
 
 
 if __name__ == "__main__":
