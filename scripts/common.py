@@ -79,3 +79,8 @@ def write_report(lines, name: str, figure: str | None = None) -> int:
     write_text(RESULTS / f"{name}.md", text)
     print(text)
     return 0
+
+
+def report_head(title: str, module: str) -> list[str]:
+    """First lines of a result report: the title and the exact command that produced it."""
+    return [f"# {title}", "", f"Command: `python -m {module} {' '.join(sys.argv[1:])}`".rstrip(), ""]

@@ -22,9 +22,9 @@ import argparse
 import sys
 
 try:
-    from scripts.common import RESULTS, fmt, mean_std, write_json, write_report
+    from scripts.common import RESULTS, fmt, mean_std, write_json, write_report, report_head
 except ImportError:
-    from common import RESULTS, fmt, mean_std, write_json, write_report
+    from common import RESULTS, fmt, mean_std, write_json, write_report, report_head
 
 import numpy as np  # noqa: E402
 
@@ -87,8 +87,8 @@ def main(argv=None) -> int:
     axes[0, 0].set_ylabel(f"count of {args.n} samples")
     save_figure(fig, RESULTS / "goerttler_mnist_hist.png")
 
-    lines = ["# Goerttler & Kloft Fig. 6: class histograms of classified MNIST samples", "",
-             f"Command: `python -m scripts.goerttler_mnist_hist {' '.join(sys.argv[1:])}`".rstrip(), "",
+    lines = report_head("Goerttler & Kloft Fig. 6: class histograms of classified MNIST samples",
+                        "scripts.goerttler_mnist_hist") + [
              f"{args.n} samples per histogram, sampling seeds {args.seeds}, classifier `checkpoints/mnist_classifier`.", "",
              "| model | digits covered | digits ≥ 1 % | max share % | min share % | KL(p‖U) | mean counts 0–9 |",
              "|---|---|---|---|---|---|---|"]

@@ -31,9 +31,9 @@ import sys
 import time
 
 try:
-    from scripts.common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text
+    from scripts.common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text, report_head
 except ImportError:
-    from common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text
+    from common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text, report_head
 
 import numpy as np  # noqa: E402
 
@@ -153,8 +153,7 @@ def plot_sweep(points, constant, floor, path, loss):
 
 def markdown(args, config, summary, points):
     """The results as a markdown report (tables beside the paper's numbers)."""
-    lines = ["# Goerttler & Kloft Sec. 4.1 on the 8-Gaussian ring", "",
-             f"Command: `python -m scripts.goerttler_ring_emd {' '.join(sys.argv[1:])}`".rstrip(), "",
+    lines = report_head("Goerttler & Kloft Sec. 4.1 on the 8-Gaussian ring", "scripts.goerttler_ring_emd") + [
              f"Loss `{config['loss']}` (d_steps {config.get('d_steps') or 'loss default'}), optimizer "
              f"`{config['optimizer']}`, batch {config['batch_size']}, {config['steps']} generator steps, "
              f"G {config['g_hidden']} {config['activation']}, D {config['d_hidden']} "

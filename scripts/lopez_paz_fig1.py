@@ -28,9 +28,9 @@ import copy
 import sys
 
 try:
-    from scripts.common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_report
+    from scripts.common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_report, report_head
 except ImportError:
-    from common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_report
+    from common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_report, report_head
 
 import numpy as np  # noqa: E402
 
@@ -147,8 +147,7 @@ def main(argv=None) -> int:
     write_json(RESULTS / "lopez_paz_fig1.json", {"config": base, "steps": steps, "seeds": args.seeds,
                                                  "between_threshold_std": args.between, "summary": summary,
                                                  "runs": results, "covering_init_example": cover})
-    lines = ["# Lopez-Paz & Oquab Fig. 1 ablation on the 8-Gaussian ring", "",
-             f"Command: `python -m scripts.lopez_paz_fig1 {' '.join(sys.argv[1:])}`".rstrip(), "",
+    lines = report_head("Lopez-Paz & Oquab Fig. 1 ablation on the 8-Gaussian ring", "scripts.lopez_paz_fig1") + [
              f"{steps} generator steps × {base['d_steps']} D steps, batch {base['batch_size']}, "
              f"optimizer `{base['optimizer']}`, loss `{base['loss']}`; seeds {args.seeds}; "
              f"{args.n_eval} samples per model; 'between modes' = farther than {args.between:g}σ from every mode. "

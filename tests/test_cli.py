@@ -62,6 +62,17 @@ def test_missing_modes_bad_checkpoint(tmp_path):
     assert r.returncode == 2 and "incomplete" in r.stderr
 
 
+@pytest.mark.parametrize("flags, message", [(["--sigmas", "0"], "--sigmas must be positive"),
+                                            (["--third-party-steps", "0"], "--third-party-steps must be positive"),
+                                            (["--samples", "-5"], "--samples")])
+def test_missing_modes_bad_flags(flags, message, capsys):
+    from eval.missing_modes import main as missing_modes_main
+
+    # Rejected before any checkpoint is loaded or anything is written.
+    assert missing_modes_main(["--checkpoint", "does_not_matter", *flags]) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_help_documents_flags():
     r = _run("train.run", "--help")
     assert r.returncode == 0 and "--steps" in r.stdout and "--publish" in r.stdout
