@@ -85,11 +85,15 @@ def train_case(name: str):
 
 
 def fingerprint(model) -> dict:
-    """``{variable path: [sum, abs sum, first four values]}`` over the model's weights (not optimizers)."""
+    """``{"index shape": [sum, abs sum, first four values]}`` over the model's weights (not optimizers).
+
+    Variables are keyed by their position in ``model.weights`` and their shape: Keras' automatic layer
+    names (``dense_2``) depend on how many layers the process built before.
+    """
     out = {}
-    for v in model.weights:
+    for i, v in enumerate(model.weights):
         a = np.asarray(v.numpy(), np.float64).ravel()
-        out[v.path] = [float(a.sum()), float(np.abs(a).sum()), *[float(x) for x in a[:4]]]
+        out[f"{i:03d} {tuple(v.shape)}"] = [float(a.sum()), float(np.abs(a).sum()), *[float(x) for x in a[:4]]]
     return out
 
 
