@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["train", "main", "split_steps", "apply_variant"]
+__all__ = ["train", "main", "split_steps", "compile_model"]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,35 +39,6 @@ def split_steps(steps: int, target: int) -> tuple[int, int]:
             return steps // spe, spe
     epochs = math.ceil(steps / target)
     return epochs, math.ceil(steps / epochs)
-
-
-def apply_variant(config: dict, penalty: str | None = None) -> dict:
-    """Map ``--penalty none|gp|pairwise`` (and a Wasserstein ``--loss``) onto config keys, in place.
-
-    * ``none`` sets λ (``gp_weight``) to 0; ``gp`` / ``pairwise`` keep the method's λ, or use LOGAN's
-      (0.1 on mixtures, 1 on images; paper 002, supplementary §1.1) when the method has none.
-    * ``pairwise`` needs an encoder method (its config has a ``penalty`` key: bigan, logan_bigan).
-    * A Wasserstein loss with a penalty on becomes ``wasserstein_gp``: the same losses and 5 critic
-      steps, but the penalty, not weight clipping, keeps the critic Lipschitz (Gulrajani et al. 2017;
-      LOGAN's ``w`` does not clip). Without a penalty ``wasserstein`` keeps WGAN's clipping.
-    """
-    from zoo import configs, data
-
-    if penalty is not None:
-        if penalty not in ("none", "gp", "pairwise"):
-            raise configs.ConfigError(f"unknown penalty {penalty!r}; known: none, gp, pairwise")
-        if "penalty" in config:
-            config["penalty"] = penalty
-        elif penalty == "pairwise":
-            raise configs.ConfigError(f"the pair-wise penalty needs an encoder; method {config['method']!r} "
-                                      "has none (use bigan or logan_bigan)")
-        if penalty == "none":
-            config["gp_weight"] = 0.0
-        elif not config.get("gp_weight"):
-            config["gp_weight"] = 0.1 if data.is_mixture(config["dataset"]) else 1.0
-    if config["loss"] == "wasserstein" and config.get("gp_weight"):
-        config["loss"] = "wasserstein_gp"
-    return config
 
 
 def _strategy(name: str):
@@ -95,8 +66,8 @@ def _plot_samples(model, config, path, title=""):
 
 
 def evaluate_checkpoint(model, config) -> dict:
-    """Metrics stored in ``metrics.json``: the mixture metrics of PROTOCOLS §2 over 5 sampling seeds,
-    or the image metrics of ``eval.images`` for image data sets."""
+    """Metrics stored in ``metrics.json``: the mixture metrics (``docs/evaluation.md``) over 5 sampling
+    seeds, or the image metrics of ``eval.images`` for image data sets."""
     from zoo import data
 
     if data.is_mixture(config["dataset"]):
@@ -133,6 +104,15 @@ def _check_resume_state(out: Path, config: dict) -> bool:
     return False
 
 
+def compile_model(model, config: dict, **kwargs) -> None:
+    """Compile ``model`` with one optimizer per player: the config's ``<prefix>_optimizer`` where set
+    (``d_optimizer`` for two time-scale updates), else the shared ``optimizer``; ``kwargs`` go to Keras."""
+    from zoo.methods import build_optimizer
+
+    specs = {p.prefix: config.get(f"{p.prefix}_optimizer") or config["optimizer"] for p in model.players}
+    model.compile(optimizers={prefix: build_optimizer(spec) for prefix, spec in specs.items()}, **kwargs)
+
+
 def train(config: dict, out, strategy: str = "default", verbose: int | None = None, jit: bool = False,
           plot_every: int = 5, evaluate: bool = True, callbacks=()):
     """Train ``config`` (from :func:`zoo.configs.resolve`) into checkpoint folder ``out``; return the model.
@@ -142,27 +122,24 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
     import keras
 
     from zoo import checkpoint, data
-    from zoo.methods import build_model, build_optimizer
+    from zoo.methods import build_model
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "logs" / "samples").mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(config.get("seed", 0))
+    keras.utils.set_random_seed(config["seed"])
     epochs, steps_per_epoch = split_steps(config["steps"], config["steps_per_epoch"])
     with _strategy(strategy).scope():
         model = build_model(config)
-        # ``d_optimizer``/``g_optimizer`` override the shared ``optimizer`` spec per player (TTUR).
-        model.compile(d_optimizer=build_optimizer(config.get("d_optimizer", config["optimizer"])),
-                      g_optimizer=build_optimizer(config.get("g_optimizer", config["optimizer"])),
-                      steps_per_execution=min(config["steps_per_execution"], steps_per_epoch),
+        compile_model(model, config, steps_per_execution=min(config["steps_per_execution"], steps_per_epoch),
                       jit_compile=jit)
     resuming = _check_resume_state(out, config)
-    ds = data.dataset(config["dataset"], config["batch_size"] * model.d_steps, seed=config.get("seed", 0))
+    ds = data.dataset(config["dataset"], model.examples_per_step(config["batch_size"]), seed=config["seed"])
     covering = None
     if config.get("covering_init") and not resuming:
         # Lopez-Paz & Oquab Sec. 3: match G's sample mean/covariance to the data's before the game
         # (any method). Skipped on resume: BackupAndRestore brings back the trained weights instead.
-        from zoo.covering import covering_init_from_config
+        from zoo.methods.lopez_paz_oquab import covering_init_from_config
 
         covering = covering_init_from_config(model, config)
 
@@ -269,14 +246,18 @@ def main(argv=None) -> int:
     from zoo import configs
 
     if args.list:
-        print("methods:  " + ", ".join(sorted(configs.METHOD_DEFAULTS)))
-        print("entries:  " + ", ".join(sorted(configs.ENTRIES)))
+        from zoo.methods import ENTRIES, METHODS
+
+        print("methods:  " + ", ".join(sorted(METHODS)))
+        print("entries:  " + ", ".join(sorted(ENTRIES)))
         print("datasets: " + ", ".join(sorted(configs.DATASET_DEFAULTS)))
         return 0
     if not args.model:
         print("error: --model is required (see --list)", file=sys.stderr)
         return 2
     try:
+        if args.plot_every < 0:
+            raise configs.ConfigError(f"--plot-every must be >= 0 (0: never), got {args.plot_every}")
         overrides = {"seed": args.seed}
         for item in args.set:
             if "=" not in item:
@@ -286,16 +267,14 @@ def main(argv=None) -> int:
         for key, value in (("steps", args.steps), ("batch_size", args.batch_size), ("loss", args.loss)):
             if value is not None:
                 overrides[key] = value
-        config = apply_variant(configs.resolve(args.model, args.dataset, overrides), args.penalty)
-        if args.covering_init and not config.get("covering_init"):
+        config = configs.resolve(args.model, args.dataset, overrides, penalty=args.penalty)
+        if args.covering_init and not config["covering_init"]:
             config["covering_init"] = True
-        for key in ("steps", "batch_size", "steps_per_epoch", "steps_per_execution"):
-            if not isinstance(config[key], int) or config[key] < 1:
-                raise configs.ConfigError(f"{key} must be a positive integer, got {config[key]!r}")
-        from zoo.losses import get_loss
+        if not args.show_config:
+            from zoo.methods import build_model
 
-        get_loss(config["loss"])
-    except ValueError as err:
+            build_model(config)  # the method's own arguments are checked before any work starts
+    except (ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.show_config:

@@ -1,52 +1,155 @@
-"""Hyperparameters: per-dataset defaults, per-method defaults and the zoo's named entries.
+"""Run configuration: one typed, documented schema, and the layers that fill it.
 
-A run's config is ``DATASET_DEFAULTS[dataset] | METHOD_DEFAULTS[method] | ENTRIES[name]`` (later wins),
-so every pretrained entry reads as the few lines that make it what it is. :func:`resolve` builds it
-from a method or entry name; ``python -m train.run --model NAME --show-config`` prints it.
-
-Keys:
-    method, dataset: what to train on what.
-    network: ``mlp`` or ``dcgan``; ``g_hidden``/``d_hidden``/``activation``/``g_output`` for MLPs,
-        ``base`` (channels) and ``kernel`` for DCGANs.
-    prior: kwargs of :class:`zoo.priors.Prior`.
-    loss, d_steps, gp_weight, clip: see :class:`zoo.gan.GAN`.
-    optimizer: ``{"name": "adam"|"rmsprop"|"sgd", "learning_rate": ..., ...}`` for both players;
-        ``d_optimizer`` / ``g_optimizer`` override it for one player (two time-scale updates).
-    batch_size, steps, steps_per_epoch, steps_per_execution: training length and logging cadence.
-    method_kwargs: extra constructor arguments of the method class.
+A run's config is the :class:`Config` schema's defaults, overridden in turn by the data set's defaults
+(:data:`DATASET_DEFAULTS`), the method's defaults and the named entry (both declared in the method's own
+module, :mod:`zoo.methods`), then the user's overrides (``--set KEY=VALUE``). :func:`resolve` builds it
+and validates every value before any work starts; ``python -m train.run --model NAME --show-config``
+prints it. Configs travel as plain dicts (``train_config.json``), with every key of the schema.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
+import math
+from typing import Any
 
-__all__ = ["DATASET_DEFAULTS", "METHOD_DEFAULTS", "ENTRIES", "resolve", "ConfigError"]
+__all__ = ["Config", "ConfigError", "DATASET_DEFAULTS", "resolve", "validate", "default_penalty_weight",
+           "schema_defaults"]
 
 
 class ConfigError(ValueError):
-    """Unknown model/dataset name or an invalid override."""
+    """Unknown model/dataset name or an invalid value; the message names the key and what it needs."""
 
 
-_TOY = {
-    # DIW-GAN (paper 003) uses one architecture for every compared method on the mixtures:
-    # G with 3 FC layers of 128, D with 2 FC layers, no BN and no dropout. The activation is not
-    # given; leaky ReLU (0.2, as in LOGAN) is used because plain ReLU nets died on grid25 here
-    # (D stuck at chance, G collapsed off the data after 20k steps).
-    "network": "mlp", "g_hidden": [128, 128, 128], "d_hidden": [128, 128], "activation": "lrelu",
-    "g_output": None, "prior": {"kind": "uniform", "dim": 2},
-    "batch_size": 256, "steps": 10_000, "steps_per_epoch": 500, "steps_per_execution": 50,
-    "optimizer": {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9},
-}
-_IMAGES = {
-    # Compact DCGAN (Radford et al. 2016) sized to train in minutes on a CPU.
-    "network": "dcgan", "base": 32, "kernel": 5, "prior": {"kind": "uniform", "dim": 64},
-    "batch_size": 64, "steps": 5_000, "steps_per_epoch": 250, "steps_per_execution": 25,
-    "optimizer": {"name": "adam", "learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999},
-}
+_ADAM = {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}
+
+
+def _f(default, doc: str, check=None):
+    """A schema field: its default, its documentation and its check (value -> error text or None)."""
+    factory = (lambda: copy.deepcopy(default)) if isinstance(default, (dict, list)) else None
+    meta = {"doc": doc, "check": check}
+    if factory:
+        return dataclasses.field(default_factory=factory, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _positive_int(v):
+    return None if _is_int(v) and v >= 1 else "a positive integer"
+
+
+def _optional(check):
+    return lambda v: None if v is None else check(v)
+
+
+def _non_negative(v):
+    return None if _is_num(v) and v >= 0 else "a finite number >= 0"
+
+
+def _positive(v):
+    return None if _is_num(v) and v > 0 else "a finite number > 0"
+
+
+def _one_of(*choices):
+    return lambda v: None if v in choices else f"one of {', '.join(map(str, choices))}"
+
+
+def _layers(v):
+    ok = isinstance(v, list) and v and all(_is_int(u) and u >= 1 for u in v)
+    return None if ok else "a non-empty list of positive integers, e.g. [128, 128]"
+
+
+def _dict(v):
+    return None if isinstance(v, dict) else 'a JSON object, e.g. {"name": "adam", "learning_rate": 1e-4}'
+
+
+def _string(v):
+    return None if isinstance(v, str) and v else "a non-empty string"
+
+
+def _bool(v):
+    return None if isinstance(v, bool) else "true or false"
+
+
+def _covering(v):
+    return None if isinstance(v, (bool, dict)) else "true, false or a JSON object of covering_init arguments"
+
+
+def _int_min0(v):
+    return None if _is_int(v) and v >= 0 else "an integer >= 0"
+
+
+@dataclasses.dataclass
+class Config:
+    """Every key of a run's config, with its default and meaning (``--set KEY=VALUE`` overrides any)."""
+
+    method: str = _f("gan", "method name (``python -m train.run --list``)", _string)
+    dataset: str = _f("ring8", "data set name", _string)
+    name: str = _f("", "run / entry name; defaults to <method>_<dataset>")
+    network: str = _f("mlp", "network family: mlp (vectors) or dcgan (images)", _one_of("mlp", "dcgan"))
+    g_hidden: list = _f([128, 128, 128], "MLP generator hidden widths", _layers)
+    d_hidden: list = _f([128, 128], "MLP discriminator hidden widths", _layers)
+    e_hidden: list = _f(None, "MLP encoder hidden widths (encoder methods); default g_hidden", _optional(_layers))
+    activation: str = _f("lrelu", "MLP hidden activation: lrelu (slope 0.2) or any Keras activation name", _string)
+    d_activation: str = _f(None, "D's hidden activation when it differs from G's", _optional(_string))
+    g_output: str = _f(None, "activation of the MLP generator's output (None: linear)", _optional(_string))
+    init: str = _f(None, "hidden-layer init of MLPs: None (Glorot uniform) or logan (Sharma & Namboodiri)",
+                   _one_of(None, "logan"))
+    base: int = _f(32, "DCGAN channels at full resolution", _positive_int)
+    kernel: int = _f(5, "DCGAN kernel size", _positive_int)
+    prior: dict = _f({"kind": "uniform", "dim": 2}, "latent prior: zoo.core.priors.Prior arguments", _dict)
+    loss: str = _f("non_saturating", "adversarial loss (zoo.core.losses.LOSSES)", _string)
+    d_steps: int = _f(None, "D updates per G update (None: the loss's own, 5 for Wasserstein)",
+                      _optional(_positive_int))
+    penalty: str = _f("gp", "gradient penalty kind: gp, pairwise (encoder methods) or none", _one_of("none", "gp", "pairwise"))
+    gp_weight: float = _f(0.0, "λ of the gradient penalty; the penalty is on when λ > 0 and penalty != none",
+                          _non_negative)
+    z_penalty: bool = _f(False, "LOGAN's z-side pair-wise term as well (encoder methods)", _bool)
+    clip: float = _f(None, "D weight clipping (None: the loss's own when no penalty is on)", _optional(_positive))
+    pack: int = _f(1, "PacGAN packing degree m: D judges m samples at once", _positive_int)
+    optimizer: dict = _f(_ADAM, "optimizer of every player: {name: adam|rmsprop|sgd, **kwargs}", _dict)
+    d_optimizer: dict = _f(None, "discriminator's optimizer when it differs (two time-scale updates)", _optional(_dict))
+    g_optimizer: dict = _f(None, "generator's optimizer when it differs", _optional(_dict))
+    e_optimizer: dict = _f(None, "a separately trained encoder's optimizer when it differs", _optional(_dict))
+    batch_size: int = _f(256, "D inputs per update", _positive_int)
+    steps: int = _f(10_000, "training steps (generator updates)", _positive_int)
+    steps_per_epoch: int = _f(500, "steps per Keras epoch: the unit of logging, plots and resume state",
+                              _positive_int)
+    steps_per_execution: int = _f(50, "steps per compiled call (Keras steps_per_execution)", _positive_int)
+    seed: int = _f(0, "training seed: weights, data order and latents", _int_min0)
+    method_kwargs: dict = _f({}, "the method's own constructor arguments", _dict)
+    covering_init: Any = _f(False, "covering initialization before training (Lopez-Paz & Oquab): "
+                            "true or covering_init arguments", _covering)
+
+
+MAX_STEPS = 10**9  # a step count beyond this is a typo, not a run
+
+
+def schema_defaults() -> dict:
+    """Every key with its schema default."""
+    return dataclasses.asdict(Config())
+
+
+_MIX = {"network": "mlp", "prior": {"kind": "uniform", "dim": 2}}
+# Compact DCGAN (Radford et al. 2016, arXiv:1511.06434) sized to train in minutes on a CPU.
+_IMAGES = {"network": "dcgan", "base": 32, "kernel": 5, "prior": {"kind": "uniform", "dim": 64},
+           "batch_size": 64, "steps": 5_000, "steps_per_epoch": 250, "steps_per_execution": 25,
+           "optimizer": {"name": "adam", "learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}}
+# The mixtures share the architecture of the Dual Importance Weight GAN comparison (G 3 FC layers of 128,
+# D 2 FC layers, no batch norm); its activation is not given, and leaky ReLU (0.2, as in LOGAN) is used
+# because plain ReLU nets died on grid25 (MODEL_CARDS.md).
 DATASET_DEFAULTS = {
-    "ring8": _TOY,
-    "grid25": _TOY,
-    "grid25_aniso": _TOY,
-    "cube27": {**_TOY, "prior": {"kind": "uniform", "dim": 3}},
+    "ring8": _MIX,
+    "grid25": _MIX,
+    "grid25_aniso": _MIX,
+    "cube27": {**_MIX, "prior": {"kind": "uniform", "dim": 3}},
     "mnist": _IMAGES,
     "fashion_mnist": _IMAGES,
     "stacked_mnist": _IMAGES,
@@ -54,156 +157,95 @@ DATASET_DEFAULTS = {
     "celeba": {**_IMAGES, "base": 64, "prior": {"kind": "uniform", "dim": 128}},
 }
 
-# Critic optimizer of the two time-scale WGAN-GP entries (Heusel et al. 2017): 10× the generator's learning rate.
-_TTUR_D = {"name": "adam", "learning_rate": 1e-3, "beta_1": 0.5, "beta_2": 0.9}
 
-METHOD_DEFAULTS = {
-    # Goodfellow et al. 2014 with the non-saturating generator loss.
-    "gan": {"dataset": "ring8", "loss": "non_saturating"},
-    # Arjovsky et al. 2017: 5 critic steps, clipping at 0.01, RMSProp 5e-5.
-    "wgan": {"dataset": "ring8", "loss": "wasserstein",
-             "optimizer": {"name": "rmsprop", "learning_rate": 5e-5}},
-    # Gulrajani et al. 2017: λ = 10, 5 critic steps, Adam 1e-4 (0.5, 0.9).
-    "wgan_gp": {"dataset": "ring8", "loss": "wasserstein_gp", "gp_weight": 10.0,
-                "optimizer": {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}},
-    # Radford et al. 2016: the GAN objective on the DCGAN networks, Adam 2e-4, β1 = 0.5.
-    "dcgan": {"dataset": "mnist", "loss": "non_saturating", "network": "dcgan"},
-    # Goerttler & Kloft 2019 (paper 000) Sec. 4.1: Wasserstein loss with 5 critic steps, pre-sample
-    # n = 2m (the paper's n = 1000 for m = 500), w ∝ s (Eq. 7) / masking rate r = 0.5. Everything else is
-    # the wgan_gp baseline of the same data set, so a comparison with it isolates the prior: toy networks,
-    # batch 256, λ = 10 gradient penalty (the paper names neither clipping nor GP, PROTOCOLS §1.1 [AMBIG] b)
-    # and the two time-scale critic (_TTUR_D). The paper's own networks (G 2×FC128 ReLU, D 3×FC128 tanh,
-    # batch 500, n = 1000) gave 2.8/8 modes and 1.6 % HQ samples after 10k steps with this loop (MODEL_CARDS.md).
-    # `--loss non_saturating` is the paper's "standard GAN with the alternative loss".
-    "weighted_prior": {"dataset": "ring8", "loss": "wasserstein_gp", "gp_weight": 10.0, "d_optimizer": _TTUR_D,
-                       "method_kwargs": {"presample": 512, "weight": "linear", "rate": 0.5}},
-    "masked_prior": {"dataset": "ring8", "loss": "wasserstein_gp", "gp_weight": 10.0, "d_optimizer": _TTUR_D,
-                     "method_kwargs": {"presample": 512, "rate": 0.5}},
-    # Lopez-Paz & Oquab (paper 001) Sec. 4: G and D with 2 hidden layers of 128 ReLU (PROTOCOLS §1.2 [REC]),
-    # 10 D steps per G step; z = [a, one-hot b] with c = number of modes (filled in by zoo.multimodal),
-    # covering initialization on 10⁴-sample batches before training. Adam lr 1e-4 (0.5, 0.999) instead of
-    # the paper's defaults (1e-3, 0.9): with those, 3,000 steps left every ring cluster 3-5σ off its mode
-    # (0/8 modes by the 3σ rule) and the grid collapsed to 5/25 modes.
-    "multimodal_covering": {"dataset": "ring8", "loss": "non_saturating", "d_steps": 10, "steps": 3_000,
-                            "g_hidden": [128, 128], "d_hidden": [128, 128], "activation": "relu",
-                            "optimizer": {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999},
-                            "covering_init": {"batch_size": 10_000}},
-    # Donahue et al. 2017 BiGAN with LOGAN's setup (PROTOCOLS §1.3): vanilla loss ``v``, no penalty;
-    # toy nets G, E, D = 3×512 lrelu with LOGAN's init, Adam 1e-4 (0.5, 0.9) everywhere.
-    "bigan": {"dataset": "ring8", "loss": "non_saturating", "penalty": "none", "gp_weight": 0.0,
-              "z_penalty": False, "g_hidden": [512, 512, 512], "e_hidden": [512, 512, 512],
-              "d_hidden": [512, 512, 512], "activation": "lrelu", "init": "logan",
-              "optimizer": {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}},
-    # LOGAN (Sharma & Namboodiri 2018): BiGAN + logit loss lol1 + pair-wise penalty, λ = 0.1 on toy
-    # data (image entries set λ = 1); `--loss lol2|vanilla|wasserstein`, `--penalty none|gp|pairwise`.
-    "logan_bigan": {"dataset": "ring8", "loss": "lol1", "penalty": "pairwise", "gp_weight": 0.1,
-                    "z_penalty": False, "g_hidden": [512, 512, 512], "e_hidden": [512, 512, 512],
-                    "d_hidden": [512, 512, 512], "activation": "lrelu", "init": "logan",
-                    "optimizer": {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}},
-    # LOGAN Sec. 4.1 / Table 1: plain DCGAN with the logit loss and the WGAN-GP penalty, λ = 1.
-    "logan_dcgan": {"dataset": "mnist", "network": "dcgan", "loss": "lol1", "gp_weight": 1.0,
-                    "optimizer": {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}},
-}
+def default_penalty_weight(penalty: str, dataset: str) -> float:
+    """λ a penalty gets when it is switched on without one: 10 for WGAN-GP (Gulrajani et al. 2017),
+    LOGAN's 0.1 on mixtures and 1 on images for the pair-wise penalty (Sharma & Namboodiri 2018, supp. §1.1)."""
+    from zoo import data
 
-# Goerttler & Kloft on MNIST (paper 000 Sec. 4, DCGAN version): the standard GAN loss on the compact DCGAN
-# of DATASET_DEFAULTS["mnist"]; pre-sample n = 2m as in the paper's ring setup (n = 1000 for m = 500).
-# Adam 1e-3 (0.5, 0.9) for both players: with the DCGAN default (2e-4, 0.5, 0.999) the constant-prior GAN
-# reached Inception score 7.24 and the weighted prior 6.97; with 1e-3, 7.95 and 8.05 (MODEL_CARDS.md).
-_ADAM_1E3 = {"name": "adam", "learning_rate": 1e-3, "beta_1": 0.5, "beta_2": 0.9}
-_PRIOR_MNIST = {"dataset": "mnist", "loss": "non_saturating", "gp_weight": 0.0, "batch_size": 64, "steps": 3_000,
-                "optimizer": _ADAM_1E3, "d_optimizer": _ADAM_1E3}
-
-# The non-saturating GAN loss on one shared optimizer, for the learned-prior methods (paper 000's "standard
-# GAN with the alternative loss"; the toy defaults' Adam for both players).
-_STANDARD_LOSS = {"loss": "non_saturating", "gp_weight": 0.0, "d_optimizer": _TOY["optimizer"]}
-
-# Named pretrained entries: only what differs from the dataset and method defaults.
-ENTRIES = {
-    "gan_ring8": {"method": "gan", "dataset": "ring8", "steps": 10_000},
-    # Two time-scale updates (Heusel et al. 2017): with one shared Adam 1e-4 the critic lagged (its loss
-    # stayed near -0.06 while W1 was about 1) and G collapsed to a point in 10k steps on this CPU budget.
-    "wgan_gp_ring8": {"method": "wgan_gp", "dataset": "ring8", "steps": 10_000, "d_optimizer": _TTUR_D},
-    "gan_grid25": {"method": "gan", "dataset": "grid25", "steps": 20_000},
-    "wgan_gp_grid25": {"method": "wgan_gp", "dataset": "grid25", "steps": 20_000, "d_optimizer": _TTUR_D},
-    "dcgan_mnist": {"method": "dcgan", "dataset": "mnist", "steps": 3_000},
-    # Issue 4: learned priors (paper 000, Sec. 4.1 setup = METHOD_DEFAULTS) and multimodal noise + covering
-    # init (paper 001, Sec. 4 setup) on the mixtures.
-    "weighted_prior_ring8": {"method": "weighted_prior", "dataset": "ring8", "steps": 10_000},
-    "masked_prior_ring8": {"method": "masked_prior", "dataset": "ring8", "steps": 10_000},
-    "weighted_prior_grid25": {"method": "weighted_prior", "dataset": "grid25", "steps": 20_000},
-    # The masked prior on the grid adds the prior to gan_grid25 instead, with the paper's "standard GAN with
-    # the alternative loss": on the WGAN-GP recipe it captured 7/25 modes (MODEL_CARDS.md has both recipes).
-    "masked_prior_grid25": {"method": "masked_prior", "dataset": "grid25", "steps": 20_000, **_STANDARD_LOSS},
-    "multimodal_covering_ring8": {"method": "multimodal_covering", "dataset": "ring8",
-                                  "prior": {"kind": "multimodal", "dim": 2, "categories": 8}},
-    # On the grid, gan_grid25's recipe plus multimodal noise and covering init: paper 001's setup (2×128 ReLU,
-    # 10 D steps, 3,000 steps) captured 16.8/25 modes with 1.8 % HQ samples here (MODEL_CARDS.md).
-    "multimodal_covering_grid25": {"method": "multimodal_covering", "dataset": "grid25",
-                                   "prior": {"kind": "multimodal", "dim": 2, "categories": 25},
-                                   "g_hidden": [128, 128, 128], "d_hidden": [128, 128], "activation": "lrelu",
-                                   "d_steps": 1, "steps": 20_000, "optimizer": _TOY["optimizer"]},
-    # Issue 4: learned priors (paper 000) and multimodal noise + covering init (paper 001) on MNIST, with
-    # gan_mnist as their baseline (same networks, loss, batch and steps).
-    "gan_mnist": {"method": "gan", "dataset": "mnist", "steps": 3_000, "optimizer": _ADAM_1E3, "d_optimizer": _ADAM_1E3},
-    "weighted_prior_mnist": {"method": "weighted_prior", **_PRIOR_MNIST,
-                             "method_kwargs": {"presample": 128, "weight": "linear", "rate": 0.5}},
-    "masked_prior_mnist": {"method": "masked_prior", **_PRIOR_MNIST, "method_kwargs": {"presample": 128, "rate": 0.5}},
-    # c = 10 classes; one D step and the DCGAN optimizer (10 D steps per G step are too slow here);
-    # covering init on 1,024-image batches (a 784×784 covariance from 10⁴ fakes does not fit this CPU budget).
-    "multimodal_covering_mnist": {"method": "multimodal_covering", "dataset": "mnist", "steps": 3_000, "d_steps": 1,
-                                  "prior": {"kind": "multimodal", "dim": 64, "categories": 10},
-                                  "optimizer": {"name": "adam", "learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999},
-                                  "covering_init": {"batch_size": 1024, "max_steps": 300, "patience": 30}},
-    # LOGAN toy BiGANs (issue 5): 1-D z as in the paper's Fig. 4 study; fewer steps than its 40k (CPU).
-    "logan_bigan_ring8": {"method": "logan_bigan", "dataset": "ring8", "prior": {"kind": "uniform", "dim": 1},
-                          "steps": 15_000},
-    "logan_bigan_grid25": {"method": "logan_bigan", "dataset": "grid25", "prior": {"kind": "uniform", "dim": 1},
-                           "steps": 20_000},
-    "bigan_ring8": {"method": "bigan", "dataset": "ring8", "prior": {"kind": "uniform", "dim": 1},
-                    "steps": 15_000},
-    # LOGAN on images: λ = 1 (supplementary §1.1); compact DCGAN nets of DATASET_DEFAULTS["mnist"].
-    "logan_bigan_mnist": {"method": "logan_bigan", "dataset": "mnist", "gp_weight": 1.0, "steps": 4_000},
-    "logan_dcgan_mnist": {"method": "logan_dcgan", "dataset": "mnist", "steps": 4_000},
-    # The paper's CIFAR-10 BiGAN (image_train.py config [1]): 32×32, 3 levels, 4×4 kernels, 64 filters,
-    # z ~ U(-1,1)^128, lol1, λ = 1, batch 64. Configuration only: not trained on this CPU machine.
-    "logan_bigan_cifar10": {"method": "logan_bigan", "dataset": "cifar10", "gp_weight": 1.0, "base": 64,
-                            "kernel": 4, "prior": {"kind": "uniform", "dim": 128}, "batch_size": 64},
-}
+    if penalty == "gp":
+        return 10.0
+    return 0.1 if data.is_mixture(dataset) else 1.0
 
 
-def resolve(model: str, dataset: str | None = None, overrides: dict | None = None) -> dict:
-    """Full config for ``model`` (a method or an entry name) on ``dataset``, with ``overrides``.
+def validate(config: dict) -> dict:
+    """Check every value of a full config; raise :class:`ConfigError` naming the first bad key."""
+    from zoo import data
+    from zoo.core import losses
+    from zoo.core.priors import Prior
 
-    ``--model gan --dataset ring8`` resolves to the ``gan_ring8`` entry when one exists, so a
-    retrain with one command reproduces the published checkpoint.
+    fields = {f.name: f for f in dataclasses.fields(Config)}
+    unknown = sorted(set(config) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown config key {unknown[0]!r}; known keys: {', '.join(sorted(fields))}")
+    for key, field in fields.items():
+        check = field.metadata["check"]
+        problem = check(config[key]) if check else None
+        if problem:
+            raise ConfigError(f"{key} must be {problem}, got {config[key]!r}")
+    if config["steps"] > MAX_STEPS:
+        raise ConfigError(f"steps must be at most {MAX_STEPS:,}, got {config['steps']:,}")
+    if config["dataset"] not in data.dataset_names():
+        raise ConfigError(f"unknown dataset {config['dataset']!r}; known datasets: {', '.join(data.dataset_names())}")
+    if config["loss"] not in losses.LOSSES:
+        raise ConfigError(f"unknown loss {config['loss']!r}; known losses: {', '.join(sorted(losses.LOSSES))}")
+    try:
+        Prior(**config["prior"])
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"prior {config['prior']!r} is invalid: {err}") from None
+    from zoo.methods import build_optimizer
+
+    for key in ("optimizer", "d_optimizer", "g_optimizer", "e_optimizer"):
+        if config[key] is not None:
+            try:
+                build_optimizer(config[key])
+            except (TypeError, ValueError, KeyError) as err:
+                raise ConfigError(f"{key} {config[key]!r} is invalid: {err}") from None
+    # MLPs take flat vectors (the mixtures), DCGANs images: a method default must not carry one into
+    # the other (e.g. logan_dcgan on ring8 needs --set network=mlp).
+    wanted = "mlp" if len(data.data_shape(config["dataset"])) == 1 else "dcgan"
+    if config["network"] != wanted:
+        raise ConfigError(f"network {config['network']!r} does not fit dataset {config['dataset']!r}, which "
+                          f"needs {wanted!r} (e.g. --set network={wanted})")
+    return config
+
+
+def resolve(model: str, dataset: str | None = None, overrides: dict | None = None,
+            penalty: str | None = None) -> dict:
+    """Full, validated config for ``model`` (a method or an entry name) on ``dataset``, with ``overrides``.
+
+    ``--model gan --dataset ring8`` resolves to the ``gan_ring8`` entry when one exists, so a retrain
+    with one command reproduces the published checkpoint. ``penalty`` switches a gradient penalty on
+    (with :func:`default_penalty_weight` when the config has no λ) or off (``"none"``).
     """
+    from zoo.methods import ENTRIES, METHODS
+
     if model in ENTRIES:
         entry = ENTRIES[model]
         if dataset and dataset != entry["dataset"]:
             raise ConfigError(f"entry {model!r} is trained on {entry['dataset']!r}; use --model "
                               f"{entry['method']} --dataset {dataset} for another dataset")
         name, method, dataset = model, entry["method"], entry["dataset"]
-    elif model in METHOD_DEFAULTS:
+    elif model in METHODS:
         method = model
-        dataset = dataset or METHOD_DEFAULTS[method]["dataset"]
+        dataset = dataset or METHODS[method].defaults.get("dataset", "ring8")
         name = f"{method}_{dataset}"
         entry = ENTRIES.get(name, {})
     else:
-        known = sorted(METHOD_DEFAULTS) + sorted(ENTRIES)
+        known = sorted(METHODS) + sorted(ENTRIES)
         raise ConfigError(f"unknown model {model!r}; known methods and entries: {', '.join(known)}")
     if dataset not in DATASET_DEFAULTS:
         raise ConfigError(f"unknown dataset {dataset!r}; known datasets: {', '.join(sorted(DATASET_DEFAULTS))}")
-    config = copy.deepcopy({**DATASET_DEFAULTS[dataset], **METHOD_DEFAULTS[method], **entry})
+    config = copy.deepcopy({**schema_defaults(), **DATASET_DEFAULTS[dataset], **METHODS[method].defaults, **entry})
     config.update(name=name, method=method, dataset=dataset)
     for key, value in (overrides or {}).items():
-        if key not in config and key not in ("seed", "method_kwargs", "d_steps", "gp_weight", "clip",
-                                              "d_optimizer", "g_optimizer"):
+        if key not in config:
             raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(sorted(config))}")
         config[key] = value
-    # MLPs take flat vectors (the mixtures), DCGANs images: a method default must not carry one into the
-    # other (e.g. logan_dcgan on ring8 needs --set network=mlp).
-    wanted = DATASET_DEFAULTS[dataset]["network"]
-    if config.get("network") != wanted:
-        raise ConfigError(f"network {config.get('network')!r} does not fit dataset {dataset!r}, which needs "
-                          f"{wanted!r} (e.g. --set network={wanted})")
-    return config
+    if penalty is not None:
+        config["penalty"] = penalty
+        if penalty == "none":
+            config["gp_weight"] = 0.0
+        elif not config["gp_weight"]:
+            config["gp_weight"] = default_penalty_weight(penalty, dataset)
+    return validate(config)

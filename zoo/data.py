@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from zoo.priors import as_seed
+from zoo.core.priors import as_seed
 
 tfd = tfp.distributions
 

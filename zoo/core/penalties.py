@@ -1,8 +1,9 @@
 """Gradient penalties on the discriminator, as pure functions of a critic callable.
 
 ``critic`` maps an input batch to logits of shape ``[B, 1]`` (or ``[B]``); ``epsilon`` is the per-sample
-interpolation weight, drawn by the caller as U(0, 1) with shape ``[B]`` (PROTOCOLS.md §7 item 8: one
-uniform ε per sample, broadcast over the feature axes; a normal ε silently changes the penalty).
+interpolation weight, drawn by the caller as U(0, 1) with shape ``[B]``: one uniform ε per sample,
+broadcast over the feature axes (Gulrajani et al. 2017, arXiv:1704.00028, Alg. 1; a normal ε, a bug in
+one widely copied example, silently changes the penalty).
 """
 from __future__ import annotations
 
@@ -41,11 +42,11 @@ def gradient_penalty(critic, real, fake, epsilon):
 
 
 def pairwise_gradient_penalty(critic, x, x_rec, epsilon):
-    """LOGAN pair-wise penalty L_GPx = E ‖∇_x̃ D(x̃, E(x)) - x_unit‖₂ (Sharma & Namboodiri 2018, Sec. 3.2).
+    """LOGAN pair-wise penalty L_GPx = E ‖∇_x̃ D(x̃, E(x)) - x_unit‖₂ (Sharma & Namboodiri 2018, arXiv:1802.00771, Sec. 3.2).
 
     x̃ = εx + (1-ε)x̂ with x̂ = G(E(x)) the reconstruction, and u = (x - x̂)/‖x - x̂‖ the unit direction
     from the reconstruction to the data point. The norm is **not squared** and its target is the
-    direction u, not unit magnitude, as in the authors' code (PROTOCOLS.md §1.3). For BiGAN ``critic``
+    direction u, not unit magnitude, as in the authors' code (``docs/methods/logan.md``). For BiGAN ``critic``
     closes over the real code E(x), so the gradient is taken on the x side only (the z-side term is
     off by default in the paper's code). ``x_rec`` is treated as a constant target.
 

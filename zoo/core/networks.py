@@ -1,7 +1,7 @@
 """Network builders shared by every method: the papers' MLPs and a compact DCGAN.
 
 All builders return functional ``keras.Model``s (serializable by Keras' own config). Discriminators
-end in one linear unit (a **logit**); losses apply the sigmoid themselves (zoo.losses).
+end in one linear unit (a **logit**); losses apply the sigmoid themselves (zoo.core.losses).
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def mlp(input_dim: int, output_dim: int, hidden=(128, 128), activation="relu", o
 
 def joint_mlp(x_dim: int, z_dim: int, hidden=(512, 512, 512), activation="lrelu", name="joint_d",
               hidden_initializer="glorot_uniform"):
-    """BiGAN discriminator D(x, z) on concat(x, z) -> logit (LOGAN toy D, PROTOCOLS §1.3)."""
+    """BiGAN discriminator D(x, z) on concat(x, z) -> logit (LOGAN toy D, ``docs/methods/logan.md``)."""
     x_in, z_in = keras.Input((x_dim,), name="x"), keras.Input((z_dim,), name="z")
     body = mlp(x_dim + z_dim, 1, hidden, activation, name=f"{name}_body", hidden_initializer=hidden_initializer)
     return keras.Model([x_in, z_in], body(layers.Concatenate()([x_in, z_in])), name=name)
@@ -116,20 +116,25 @@ def dcgan_encoder(image_shape, latent_dim: int, base: int = 64, kernel: int = 5,
     return keras.Model(x_in, layers.Dense(latent_dim, activation="tanh")(h), name=name)
 
 
-def for_config(config: dict, latent_dim: int) -> tuple[keras.Model, keras.Model]:
-    """Generator and discriminator for ``config["network"]`` (``mlp`` or ``dcgan``) on its dataset."""
+def for_config(config: dict, latent_dim: int) -> dict:
+    """Generator and discriminator for ``config["network"]`` (``mlp`` or ``dcgan``) on its data set.
+
+    Returned by constructor argument name. With ``pack`` = m the discriminator takes m samples at once:
+    m·D inputs for an MLP, m·C channels for a DCGAN (PacGAN, Lin et al. 2018, arXiv:1712.04086).
+    """
     from zoo.data import data_shape
 
     shape = data_shape(config["dataset"])
+    pack = config["pack"]
     if config["network"] == "mlp":
-        g = mlp(latent_dim, shape[0], config["g_hidden"], config["activation"], config.get("g_output"),
+        g = mlp(latent_dim, shape[0], config["g_hidden"], config["activation"], config["g_output"],
                 name="generator")
         # ``d_activation`` lets D differ from G (Goerttler & Kloft Table 1: G ReLU, D tanh).
-        d = mlp(shape[0], 1, config["d_hidden"], config.get("d_activation", config["activation"]),
+        d = mlp(pack * shape[0], 1, config["d_hidden"], config["d_activation"] or config["activation"],
                 name="discriminator")
     elif config["network"] == "dcgan":
         g = dcgan_generator(latent_dim, shape, config["base"], config["kernel"])
-        d = dcgan_discriminator(shape, config["base"], config["kernel"])
+        d = dcgan_discriminator((*shape[:-1], pack * shape[-1]), config["base"], config["kernel"])
     else:
         raise ValueError(f"unknown network {config['network']!r}; known: mlp, dcgan")
-    return g, d
+    return {"generator": g, "discriminator": d}

@@ -1,25 +1,27 @@
-"""Learned priors by pre-sampling, scoring and resampling z (Goerttler & Kloft 2019, paper 000, Sec. 3).
+"""Learned priors by pre-sampling, scoring and resampling z (Goerttler & Kloft 2019, CEUR-WS Vol-2454, Sec. 3).
+
+In this module "the paper" is that paper; equations and choices: ``docs/methods/learned_priors.md``.
 
 The constant-prior GAN draws its training batch ``{z_1..z_m}`` i.i.d. from p_z. A learned-prior GAN
-instead (Sec. 3.1, PROTOCOLS §1.1):
+instead (Sec. 3.1):
 
 1. draws a **pre-sample** ``Z = {z_1..z_n}`` from p_z with n > m;
 2. **scores** every z_i with s(z_i) = D(G(z_i)) (Eq. 2). Our discriminators output logits, so
-   s = σ(logit) (PROTOCOLS §1.1 [REC]). A Wasserstein critic f is only defined up to an additive
+   s = σ(logit) (``docs/methods/learned_priors.md``). A Wasserstein critic f is only defined up to an additive
    constant (its loss E f(G(z)) − E f(x) ignores f + c), and that constant drifts freely in training
    (we measured trained critics at f ≈ −37 and f ≈ +9 everywhere, i.e. s ≈ 1e-16 or s ≈ 0.9999), so
    for Wasserstein losses s = σ(f − f̄) with f̄ the mean critic value of the pre-sample
    (``score="centered"``, the default there). Masking only ranks the scores and is unaffected;
    for weighting it is what keeps w ∝ s from degenerating into a uniform or a hard-max prior;
 3. **resamples** m vectors from Z *with replacement* (multinomial, ``tfd.Categorical``;
-   PROTOCOLS §1.1 [AMBIG] (c) / [REC]) with a probability mass function over Z that depends on the
+   the paper leaves it open, its Fig. 1 d/f suggests it) with a probability mass function over Z that depends on the
    scores. The weighted prior uses p_i = w(s_i) / Σ_j w(s_j) (Def. 4, Eqs. 9–11); the masked prior
-   (:mod:`zoo.masked_prior`) uses 1/(r·n) on the top r·n scores (Def. 3, Eq. 8).
+   (:class:`MaskedPriorGAN`) uses 1/(r·n) on the top r·n scores (Def. 3, Eq. 8).
 
-This happens in :meth:`WeightedPriorGAN.draw_latent`, which ``GAN.discriminator_step`` and
-``GAN.generator_step`` each call, so the D batch and the G batch are resampled independently
-(PROTOCOLS §1.1 [AMBIG] (d) / [REC]). Everything else (losses, critic steps, penalties,
-distribution, saving) is the base :class:`zoo.gan.GAN`.
+This happens in :meth:`WeightedPriorGAN.draw_latent`, which the forward record of every D update and
+of the G update calls, so the D batch and the G batch are resampled independently (the paper leaves
+it open). Everything else (losses, critic steps, penalties, distribution, saving) is the base
+:class:`zoo.core.model.GAN`.
 
 **Generation.** ``sample(n, prior=...)`` draws from the population versions of the learned priors:
 ``"masked"`` keeps the z whose score exceeds the (1 − r) quantile (Def. 1, Eq. 3), estimated on
@@ -38,15 +40,17 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from zoo.gan import GAN
-from zoo.priors import as_seed
+from zoo.core.model import GAN
+from zoo.core.priors import as_seed
+from zoo.methods import register_entry, register_method
+from zoo.methods.baselines import ADAM_1E3, TTUR_D
 
 tfd = tfp.distributions
 
 __all__ = [
     "WEIGHT_FUNCTIONS", "GENERATION_PRIORS", "register_weight_function", "validate_weight_function",
     "get_weight_function", "critic_values", "centered_scores", "prior_scores", "weighted_probs", "resample", "learned_prior_latent",
-    "masked_at_generation", "WeightedPriorGAN",
+    "masked_at_generation", "WeightedPriorGAN", "masked_probs", "kept_count", "MaskedPriorGAN",
 ]
 
 GENERATION_PRIORS = ("constant", "masked", "weighted")
@@ -59,7 +63,7 @@ WEIGHT_FUNCTIONS: dict[str, Callable] = {}
 
 
 def validate_weight_function(fn: Callable, name: str = "weight") -> None:
-    """Check the conditions paper 000 puts on a weight function w of the score s ∈ [0, 1].
+    """Check the conditions the paper puts on a weight function w of the score s ∈ [0, 1].
 
     * Eq. 5 / Eq. 10: w is strictly increasing on [0, 1] (a higher score is drawn more often);
     * w(s) > 0 and finite on (0, 1], so that Eq. 11 (Σ_i w(s_i) = 1) can be met by normalisation and
@@ -74,10 +78,10 @@ def validate_weight_function(fn: Callable, name: str = "weight") -> None:
     if not np.all(np.isfinite(w)):
         raise ValueError(f"weight function {name!r} is not finite on [0, 1]")
     if not np.all(w[1:] > 0):
-        raise ValueError(f"weight function {name!r} must be positive on (0, 1] (paper 000, Eq. 11)")
+        raise ValueError(f"weight function {name!r} must be positive on (0, 1] (the paper, Eq. 11)")
     if not np.all(np.diff(w) > 0):
         raise ValueError(f"weight function {name!r} must be strictly increasing on [0, 1] "
-                         f"(paper 000, Eqs. 5 and 10)")
+                         f"(the paper, Eqs. 5 and 10)")
 
 
 def register_weight_function(name: str, fn: Callable) -> None:
@@ -103,7 +107,7 @@ def get_weight_function(name: str) -> Callable:
         return WEIGHT_FUNCTIONS[name]
     except KeyError:
         raise ValueError(f"unknown weight function {name!r}; known: {', '.join(sorted(WEIGHT_FUNCTIONS))} "
-                         f"(add one with zoo.weighted_prior.register_weight_function)") from None
+                         f"(add one with zoo.methods.goerttler_kloft.register_weight_function)") from None
 
 
 def critic_values(model: GAN, z, chunk: int = 8192) -> tf.Tensor:
@@ -128,7 +132,7 @@ def centered_scores(model: GAN) -> bool:
 
 
 def prior_scores(model: GAN, z, offset=None, chunk: int = 8192) -> tf.Tensor:
-    """Scores s(z) = D(G(z)) of paper 000, Eq. 2, as σ(logit − offset) ∈ (0, 1); shape ``[n]``.
+    """Scores s(z) = D(G(z)) of the paper, Eq. 2, as σ(logit − offset) ∈ (0, 1); shape ``[n]``.
 
     ``offset`` is 0 by default; ``"mean"`` subtracts the mean critic value of ``z`` (the centred score
     for Wasserstein critics, see the module doc); a number subtracts that number.
@@ -147,7 +151,7 @@ def prior_scores(model: GAN, z, offset=None, chunk: int = 8192) -> tf.Tensor:
 
 
 def weighted_probs(scores, weight: Callable | str = "linear") -> tf.Tensor:
-    """Probability mass of the weighted prior over a pre-sample (paper 000, Def. 4, Eqs. 9–11).
+    """Probability mass of the weighted prior over a pre-sample (the paper, Def. 4, Eqs. 9–11).
 
     p_i = w(s_i) / Σ_j w(s_j): w is applied to each score and normalised so the masses sum to 1
     (Eq. 11). With the default w(s) = s this is Eq. 7's proportional weighting.
@@ -161,8 +165,7 @@ def weighted_probs(scores, weight: Callable | str = "linear") -> tf.Tensor:
 def resample(z, probs, m, seed=None) -> tf.Tensor:
     """Draw ``m`` rows of the pre-sample ``z`` **with replacement** with masses ``probs``.
 
-    A multinomial draw (``tfd.Categorical``), as Fig. 1 d/f of paper 000 suggests (PROTOCOLS §1.1
-    [REC]): the same z may appear twice in a batch. Zero masses (masked-out z) are never drawn.
+    A multinomial draw (``tfd.Categorical``), as Fig. 1 d/f of the paper suggests: the same z may appear twice in a batch. Zero masses (masked-out z) are never drawn.
     """
     index = tfd.Categorical(probs=probs).sample(m, seed=as_seed(seed))
     return tf.gather(z, index)
@@ -216,8 +219,8 @@ def learned_prior_latent(model: GAN, n: int, prior: str = "masked", rate: float 
                          weight: str = "linear", seed=None) -> tf.Tensor:
     """``n`` latents from the constant, masked (Def. 1) or weighted (Def. 2) prior of any GAN.
 
-    Works on every :class:`zoo.gan.GAN`, trained with a learned prior or not: applied to a
-    constant-prior model with ``prior="masked"`` it is paper 000's "masked at generation only"
+    Works on every :class:`zoo.core.model.GAN`, trained with a learned prior or not: applied to a
+    constant-prior model with ``prior="masked"`` it is the paper's "masked at generation only"
     (Sec. 4.1). The same int ``seed`` gives the same latents.
     """
     n = int(n)
@@ -248,18 +251,18 @@ def masked_at_generation(model: GAN, rate: float = 0.5, prior: str = "masked", w
 # ---------------------------------------------------------------------------------------- the model
 @keras.saving.register_keras_serializable(package="mode_zoo")
 class WeightedPriorGAN(GAN):
-    """GAN trained with the weighted prior of paper 000 (Sec. 3.1, Def. 4); all else is :class:`GAN`.
+    """GAN trained with the weighted prior of the paper (Sec. 3.1, Def. 4); all else is :class:`GAN`.
 
     Args:
         presample: pre-sample size n; must exceed the minibatch size m (Sec. 3.1: "n is higher than
             m to get enough diversity"). Paper: n = 1000 for m = 500 (n = 2000 in the rate sweep).
         weight: name of the weight function w (:data:`WEIGHT_FUNCTIONS`; default ``"linear"``,
             w ∝ s, Eq. 7). Must be positive and strictly increasing (Eqs. 5, 10), checked here.
-        rate: masking rate r ∈ (0, 1] used by the masked prior (:class:`zoo.masked_prior.MaskedPriorGAN`
+        rate: masking rate r ∈ (0, 1] used by the masked prior (:class:`MaskedPriorGAN`
             trains with it) and by ``sample(prior="masked")``.
         score: ``"sigmoid"`` (s = σ(D logit), Eq. 2), ``"centered"`` (s = σ(f − f̄), for critics defined
             up to a constant) or ``"auto"`` (centred for Wasserstein losses, else sigmoid).
-        **kwargs: :class:`zoo.gan.GAN` arguments (networks, prior, loss, d_steps, ...).
+        **kwargs: :class:`zoo.core.model.GAN` arguments (networks, prior, loss, d_steps, ...).
     """
 
     #: prior used by :meth:`sample` unless one is asked for: the one the model was trained with.
@@ -274,7 +277,9 @@ class WeightedPriorGAN(GAN):
         if int(presample) < 2:
             raise ValueError(f"presample must be >= 2, got {presample}")
         if not 0.0 < float(rate) <= 1.0:
-            raise ValueError(f"masking rate r must lie in (0, 1] (paper 000, Sec. 3.1), got {rate}")
+            raise ValueError(f"masking rate r must lie in (0, 1] (the paper, Sec. 3.1), got {rate}")
+        if self.pack != 1:
+            raise ValueError("learned priors score single samples; packing (pack > 1) is not supported")
         self.presample = int(presample)
         self.rate = float(rate)
         self.weight = weight
@@ -298,7 +303,7 @@ class WeightedPriorGAN(GAN):
         m = tf.get_static_value(batch_size)
         if m is not None and self.presample <= int(m):
             raise ValueError(f"the pre-sample size n = {self.presample} must exceed the minibatch size "
-                             f"m = {int(m)} (paper 000, Sec. 3.1)")
+                             f"m = {int(m)} (the paper, Sec. 3.1)")
         z = self.prior.sample(self.presample, seed=self.seed_generator.next())
         probs = self.resampling_probs(prior_scores(self, z, "mean" if centered_scores(self) else None))
         return resample(z, probs, batch_size, seed=self.seed_generator.next())
@@ -312,3 +317,74 @@ class WeightedPriorGAN(GAN):
         return learned_prior_latent(self, n, prior or self.generation_prior,
                                     rate=self.rate if rate is None else rate,
                                     weight=weight or self.weight, seed=seed)
+
+
+def kept_count(n: int, rate: float) -> int:
+    """Size r·n of the mask (rounded, at least 1) for a pre-sample of ``n`` at rate ``rate``."""
+    if not 0.0 < rate <= 1.0:
+        raise ValueError(f"masking rate r must lie in (0, 1], got {rate}")
+    return max(1, int(round(rate * n)))
+
+
+def masked_probs(scores, rate: float) -> tf.Tensor:
+    """Probability mass of the masked prior over a pre-sample (the paper, Def. 3, Eq. 8).
+
+    The top r·n scores (those above the (1 − r) percentile) get 1/(r·n) each, the rest 0. Exactly
+    r·n entries are kept even if scores tie (``tf.math.top_k`` breaks ties by index); with scores
+    from a continuous prior ties have probability 0, as the paper notes.
+    """
+    scores = tf.reshape(tf.cast(scores, tf.float32), [-1])
+    n = scores.shape[0] if scores.shape[0] is not None else None
+    if n is None:
+        raise ValueError("masked_probs needs a pre-sample of static size")
+    k = kept_count(n, rate)
+    top = tf.math.top_k(scores, k=k).indices
+    return tf.scatter_nd(top[:, None], tf.fill([k], 1.0 / k), [n])
+
+
+@keras.saving.register_keras_serializable(package="mode_zoo")
+class MaskedPriorGAN(WeightedPriorGAN):
+    """GAN trained with the masked prior of the paper (Def. 3); generation uses the masked prior too.
+
+    Takes the arguments of :class:`WeightedPriorGAN`; ``rate`` (r, paper: 0.5) is
+    the masking rate used in training and by ``sample()``. Only :meth:`resampling_probs` differs.
+    """
+
+    generation_prior = "masked"
+
+    def resampling_probs(self, scores) -> tf.Tensor:
+        """Mass of each pre-sampled z given its score: the masked prior, Def. 3."""
+        return masked_probs(scores, self.rate)
+
+
+# Paper 000 Sec. 4.1: Wasserstein loss with 5 critic steps, pre-sample n = 2m (the paper's n = 1000 for
+# m = 500), w ∝ s (Eq. 7) / masking rate r = 0.5. Everything else is the wgan_gp baseline of the same data
+# set, so a comparison with it isolates the prior: toy networks, batch 256, λ = 10 gradient penalty (the
+# paper names neither clipping nor GP) and the two time-scale critic. The paper's own networks (G 2×FC128
+# ReLU, D 3×FC128 tanh, batch 500, n = 1000) gave 2.8/8 modes after 10k steps (MODEL_CARDS.md).
+# `--loss non_saturating` is the paper's "standard GAN with the alternative loss".
+_PAPER = "Goerttler & Kloft 2019, CEUR-WS Vol-2454 (no arXiv version)"
+register_method("weighted_prior", WeightedPriorGAN,
+                {"dataset": "ring8", "loss": "wasserstein_gp", "gp_weight": 10.0, "d_optimizer": TTUR_D,
+                 "method_kwargs": {"presample": 512, "weight": "linear", "rate": 0.5}}, paper=_PAPER)
+register_method("masked_prior", MaskedPriorGAN,
+                {"dataset": "ring8", "loss": "wasserstein_gp", "gp_weight": 10.0, "d_optimizer": TTUR_D,
+                 "method_kwargs": {"presample": 512, "rate": 0.5}}, paper=_PAPER)
+
+register_entry("weighted_prior_ring8", "weighted_prior", "ring8", steps=10_000)
+register_entry("masked_prior_ring8", "masked_prior", "ring8", steps=10_000)
+register_entry("weighted_prior_grid25", "weighted_prior", "grid25", steps=20_000)
+# The masked prior on the grid adds the prior to gan_grid25 instead, with the paper's "standard GAN with the
+# alternative loss": on the WGAN-GP recipe it captured 7/25 modes (MODEL_CARDS.md has both recipes).
+_STANDARD_LOSS = {"loss": "non_saturating", "gp_weight": 0.0,
+                  "d_optimizer": {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}}
+register_entry("masked_prior_grid25", "masked_prior", "grid25", steps=20_000, **_STANDARD_LOSS)
+# MNIST (the paper Sec. 4, DCGAN version): the standard GAN loss on the compact DCGAN; n = 2m. Adam 1e-3
+# (0.5, 0.9): with the DCGAN default (2e-4, 0.5, 0.999) the constant-prior GAN reached Inception score
+# 7.24 and the weighted prior 6.97; with 1e-3, 7.95 and 8.05 (MODEL_CARDS.md). gan_mnist is the baseline.
+_PRIOR_MNIST = {"loss": "non_saturating", "gp_weight": 0.0, "batch_size": 64, "steps": 3_000,
+                "optimizer": ADAM_1E3, "d_optimizer": ADAM_1E3}
+register_entry("weighted_prior_mnist", "weighted_prior", "mnist", **_PRIOR_MNIST,
+               method_kwargs={"presample": 128, "weight": "linear", "rate": 0.5})
+register_entry("masked_prior_mnist", "masked_prior", "mnist", **_PRIOR_MNIST,
+               method_kwargs={"presample": 128, "rate": 0.5})

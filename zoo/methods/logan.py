@@ -1,0 +1,36 @@
+"""LOGAN (Sharma & Namboodiri 2018, arXiv:1802.00771): logit losses and the pair-wise gradient penalty.
+
+LOGAN changes no network and no training step, only terms: the logit loss ``lol1``/``lol2`` of
+:mod:`zoo.core.losses` for G (and E), and the pair-wise penalty of :mod:`zoo.core.penalties` between x and
+its reconstruction G(E(x)) for a BiGAN's D (:class:`zoo.methods.bigan.BiGAN` computes it when
+``penalty="pairwise"``). Its DCGAN variant is a plain GAN with the logit loss and the WGAN-GP penalty.
+Equations and choices: ``docs/methods/logan.md``.
+"""
+from __future__ import annotations
+
+from zoo.core.model import GAN
+from zoo.methods import register_entry, register_method
+from zoo.methods.bigan import _TOY_BIGAN, BiGAN
+
+_ADAM = {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}
+
+# BiGAN + logit loss lol1 + pair-wise penalty, λ = 0.1 on toy data (image entries set λ = 1);
+# `--loss lol2|vanilla|wasserstein`, `--penalty none|gp|pairwise` give the paper's other cells.
+register_method("logan_bigan", BiGAN, {"dataset": "ring8", "loss": "lol1", "penalty": "pairwise",
+                                       "gp_weight": 0.1, **_TOY_BIGAN},
+                paper="Sharma & Namboodiri 2018, arXiv:1802.00771")
+# Sec. 4.1 / Table 1: plain DCGAN with the logit loss and the WGAN-GP penalty, λ = 1.
+register_method("logan_dcgan", GAN, {"dataset": "mnist", "network": "dcgan", "loss": "lol1", "gp_weight": 1.0,
+                                     "optimizer": _ADAM},
+                paper="Sharma & Namboodiri 2018, arXiv:1802.00771")
+
+# Toy BiGANs with 1-D z as in the paper's Fig. 4 study; fewer steps than its 40k.
+register_entry("logan_bigan_ring8", "logan_bigan", "ring8", prior={"kind": "uniform", "dim": 1}, steps=15_000)
+register_entry("logan_bigan_grid25", "logan_bigan", "grid25", prior={"kind": "uniform", "dim": 1}, steps=20_000)
+# Images: λ = 1 (supplementary §1.1) on the compact DCGAN networks of the MNIST defaults.
+register_entry("logan_bigan_mnist", "logan_bigan", "mnist", gp_weight=1.0, steps=4_000)
+register_entry("logan_dcgan_mnist", "logan_dcgan", "mnist", steps=4_000)
+# The paper's CIFAR-10 BiGAN (its image_train.py config): 32×32, 3 levels, 4×4 kernels, 64 filters,
+# z ~ U(-1,1)^128, lol1, λ = 1, batch 64. A configuration users with the data run; not trained here.
+register_entry("logan_bigan_cifar10", "logan_bigan", "cifar10", gp_weight=1.0, base=64, kernel=4,
+               prior={"kind": "uniform", "dim": 128}, batch_size=64)

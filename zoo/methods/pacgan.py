@@ -1,0 +1,23 @@
+"""PacGAN (Lin et al. 2018, arXiv:1712.04086): the discriminator judges m samples at once.
+
+Packing needs no new model: :class:`zoo.core.model.GAN` packs D's inputs when its ``pack`` is m > 1
+(m consecutive real samples, or m consecutive generated ones, side by side: concatenated vectors or
+stacked image channels), and D's input layer is m times wider. A packed D sees the diversity of a
+set of samples, so a generator that covers few modes is easy to tell apart (the paper's Sec. 3
+analysis). ``pack`` is a config key of every method (``--set pack=2``); the ``pacgan`` method is the
+non-saturating GAN with m = 4, the paper's best setting on the 2-D mixtures (its Table 1).
+
+``batch_size`` counts D inputs, so a step draws m·batch_size real and m·batch_size generated samples.
+The networks are the zoo's shared mixture networks, as in the Dual Importance Weight GAN comparison,
+not PacGAN's own (4×400 BN-ReLU G, 3×200 maxout D). Equations and choices:
+``docs/methods/baselines.md#pacgan``.
+"""
+from __future__ import annotations
+
+from zoo.core.model import GAN
+from zoo.methods import register_entry, register_method
+
+register_method("pacgan", GAN, {"dataset": "ring8", "loss": "non_saturating", "pack": 4},
+                paper="Lin et al. 2018, arXiv:1712.04086")
+register_entry("pacgan_ring8", "pacgan", "ring8", steps=10_000)
+register_entry("pacgan_grid25", "pacgan", "grid25", steps=20_000)
