@@ -1,1 +1,17 @@
-"""Evaluation toolkit: EMD, mixture mode metrics, image scores and missing-mode counts."""
+"""Evaluation toolkit: mixture mode metrics, EMD, image scores and missing-mode counts.
+
+Definitions of every number: docs/evaluation.md. Modules, one job each:
+
+* metrics on arrays — :mod:`eval.scores` (IS, MODE, FID, KID, precision/recall, density/coverage,
+  class and stacked-MNIST coverage), :mod:`eval.mixture` (modes on the Gaussian mixtures),
+  :mod:`eval.emd` (exact W1);
+* networks that turn images into probabilities and features — :mod:`eval.inception` (the scorer
+  interface, InceptionV3), :mod:`eval.classifier` (the MNIST CNN: training, checkpoint, scorer);
+* the image pipeline — :mod:`eval.samples` (read and check samples), :mod:`eval.digits` (classify MNIST
+  and stacked MNIST), :mod:`eval.reference` (real reference sets and the training-label marginal),
+  :mod:`eval.image_metrics` (the metric bundle with its real-data floor), :mod:`eval.third_party`
+  (the third-party-discriminator count), :mod:`eval.image_report` (a checkpoint's image report;
+  re-exported by :mod:`eval.images`), :mod:`eval.plots` (figures);
+* command lines — :mod:`eval.missing_modes`, :mod:`eval.inception_score`, :mod:`eval.mode_score` and
+  ``python -m eval.classifier``, sharing :mod:`eval.cli`.
+"""

@@ -1,6 +1,7 @@
-"""The MNIST evaluation classifier of PROTOCOLS §3 (PacGAN ``train_mnist.py`` = Keras ``mnist_cnn``).
+"""The MNIST evaluation classifier (docs/evaluation.md#mnist-classifier): Keras ``mnist_cnn``, the
+network PacGAN's ``train_mnist.py`` uses (Lin et al. 2018, arXiv:1712.04086).
 
-Architecture (PROTOCOLS §3): Conv32 3×3 ReLU -> Conv64 3×3 ReLU -> MaxPool 2 -> Dropout 0.25 ->
+Architecture: Conv32 3×3 ReLU -> Conv64 3×3 ReLU -> MaxPool 2 -> Dropout 0.25 ->
 Dense128 ReLU -> Dropout 0.5 -> Dense10 softmax, inputs in **[0, 1]**. The Dense128 activations are the
 features for FID/KID/precision-recall (the analogue of Inception's pool3 features).
 
@@ -8,19 +9,20 @@ Training. The protocol uses Adadelta, batch 128, 20 epochs ("99.25 % test accura
 obtained with Keras 1/2, whose Adadelta default learning rate was **1.0**; Keras 3's default is 0.001,
 which barely moves in 20 epochs. ``--optimizer adadelta`` reproduces the original (lr 1.0, rho 0.95,
 eps 1e-7). The default is **Adam, lr 1e-3** for fewer epochs (a documented deviation: same network,
-same data, same accuracy target ≥ 99.2 %, less CPU time). No early stopping or model selection is done
+same data, same accuracy target ≥ 99.2 %, half the epochs). No early stopping or model selection is done
 on the test set: it is used once, for the reported accuracy.
 
 Checkpoint layout (``checkpoints/mnist_classifier/``): Keras' unzipped format (``config.json``,
 ``metadata.json``, ``model.weights.h5``), ``metrics.json`` and ``SHA256SUMS`` (``sha256sum -c`` format).
 :func:`load_classifier` verifies every listed hash before Keras reads anything and loads with
-``safe_mode=True`` (PROTOCOLS §7 item 13).
+``safe_mode=True``.
 
 CLI: ``python -m eval.classifier --out checkpoints/mnist_classifier [--epochs N] [--optimizer adam]``.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import time
@@ -32,15 +34,18 @@ from eval.inception import KerasScorer
 from zoo import checkpoint
 
 __all__ = [
-    "DEFAULT_DIR", "FEATURE_LAYER", "ChecksumError", "build_classifier", "train_classifier",
-    "load_classifier", "to_unit_range", "predict_probs", "features", "MnistScorer", "mnist_scorer",
-    "load_mnist_arrays", "save_classifier",
+    "DEFAULT_DIR", "FEATURE_LAYER", "ChecksumError", "MnistScorer", "build_classifier", "features",
+    "load_classifier", "load_mnist_arrays", "mnist_scorer", "predict_probs", "save_classifier",
+    "to_unit_range", "train_classifier"
 ]
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "mnist_classifier"
 FEATURE_LAYER = "features"
 SUMS_FILE = checkpoint.SUMS
-_LOADED: dict[str, object] = {}  # resolved checkpoint path -> loaded model
+# Loaded checkpoints: resolved path -> (SHA-256 of its SHA256SUMS file, model). A checkpoint rewritten
+# at the same path has other sums, so it is verified and loaded afresh instead of served stale.
+_LOADED: dict[str, tuple[str, object]] = {}
+_SCORERS_ATTR = "_eval_mnist_scorers"  # per-model {batch_size: MnistScorer}, see mnist_scorer
 
 
 # A missing, incomplete or corrupt classifier checkpoint: the zoo's own checkpoint error.
@@ -48,7 +53,7 @@ ChecksumError = checkpoint.CheckpointError
 
 
 def build_classifier(seed: int | None = None):
-    """The PROTOCOLS §3 CNN (Keras ``mnist_cnn``) as a functional Keras model; inputs [N,28,28,1] in [0,1].
+    """The evaluation CNN (Keras ``mnist_cnn``) as a functional Keras model; inputs [N,28,28,1] in [0,1].
 
     The Dense128 layer is named ``features`` (see :data:`FEATURE_LAYER`).
     """
@@ -71,8 +76,8 @@ def build_classifier(seed: int | None = None):
 def to_unit_range(x):
     """Map generator outputs in [-1, 1] to the classifier's [0, 1] input range: (x + 1) / 2.
 
-    PROTOCOLS §3 [AMBIG]/[REC]: PacGAN's VEEGAN-setting code fed [-1, 1] straight into this classifier;
-    we always rescale. Works on numpy arrays and tensors.
+    PacGAN's VEEGAN-setting code fed [-1, 1] straight into this classifier; we always rescale
+    (docs/evaluation.md#stacked-mnist). Works on numpy arrays and tensors.
     """
     return (x + 1.0) / 2.0
 
@@ -115,7 +120,7 @@ def save_classifier(model, out_dir: str | os.PathLike, metrics: dict | None = No
 
 def train_classifier(out_dir: str | os.PathLike = DEFAULT_DIR, epochs: int = 10, seed: int = 0,
                      optimizer: str = "adam", command: str | None = None, verbose: int = 2) -> dict:
-    """Train the PROTOCOLS §3 classifier on MNIST train, test it once, save it atomically.
+    """Train the evaluation classifier on MNIST train, test it once, save it atomically.
 
     Writes the Keras unzipped model, ``metrics.json`` (test accuracy, epochs, optimizer, seed, the
     training-label marginal used by the MODE score, command) and ``SHA256SUMS`` into a temporary sibling
@@ -137,7 +142,7 @@ def train_classifier(out_dir: str | os.PathLike = DEFAULT_DIR, epochs: int = 10,
     accuracy = float(np.mean(probs.argmax(1) == y_test))
     metrics = {
         "test_accuracy": accuracy,
-        "test_examples": int(len(y_test)),
+        "test_examples": len(y_test),
         "epochs": int(epochs),
         "optimizer": optimizer,
         "batch_size": 128,
@@ -156,20 +161,27 @@ def load_classifier(path: str | os.PathLike | None = None):
     """Load the trained classifier from ``path`` (default ``checkpoints/mnist_classifier/``).
 
     The SHA256SUMS are verified first (:class:`ChecksumError` if the checkpoint is missing or corrupt),
-    then Keras loads it with ``safe_mode=True``. Loaded models are cached per path.
+    then Keras loads it with ``safe_mode=True``. Loaded models are cached per path and ``SHA256SUMS``
+    content, so the same checkpoint is loaded once and a rewritten one is loaded again.
     """
     import keras
 
     directory = Path(path) if path is not None else DEFAULT_DIR
     key = str(directory.resolve())
-    if key not in _LOADED:
+    try:
+        digest = hashlib.sha256((directory / SUMS_FILE).read_bytes()).hexdigest()
+    except OSError:
+        digest = None  # missing: checkpoint.verify below says what is wrong
+    cached = _LOADED.get(key)
+    if digest is None or cached is None or cached[0] != digest:
         try:
             checkpoint.verify(directory)
         except (ChecksumError, FileNotFoundError) as err:
             raise ChecksumError(f"MNIST classifier: {err}; retrain with "
                                 f"`python -m eval.classifier --out {directory}`") from err
-        _LOADED[key] = keras.saving.load_model(directory, compile=False, safe_mode=True)
-    return _LOADED[key]
+        cached = (digest, keras.saving.load_model(directory, compile=False, safe_mode=True))
+        _LOADED[key] = cached
+    return cached[1]
 
 
 class MnistScorer(KerasScorer):
@@ -183,22 +195,22 @@ class MnistScorer(KerasScorer):
         super().__init__(model, FEATURE_LAYER, to_unit_range, batch_size, name="mnist_cnn")
 
 
-_SCORERS: dict[int, tuple] = {}
-
-
 def mnist_scorer(classifier=None, batch_size: int = 1000) -> MnistScorer:
     """The (cached) :class:`MnistScorer` of a Keras classifier (``None``: the trained checkpoint).
 
-    Reusing one scorer per model keeps its traced graph and lets callers cache results per scorer.
+    Reusing one scorer per model keeps its traced graph and lets callers cache results per scorer. The
+    scorers are kept on the model object itself, so they live exactly as long as the model.
     """
     if classifier is None:
         classifier = load_classifier()
-    # Keyed by id with the model kept alive in the value, so the traced graph is reused across calls.
-    entry = _SCORERS.get(id(classifier))
-    if entry is None or entry[0] is not classifier or entry[1].batch_size != batch_size:
-        entry = (classifier, MnistScorer(classifier, batch_size))
-        _SCORERS[id(classifier)] = entry
-    return entry[1]
+    scorers = vars(classifier).get(_SCORERS_ATTR)
+    if scorers is None:
+        scorers = {}
+        # object.__setattr__: a plain attribute that Keras does not track (nor save with the model).
+        object.__setattr__(classifier, _SCORERS_ATTR, scorers)
+    if batch_size not in scorers:
+        scorers[batch_size] = MnistScorer(classifier, batch_size)
+    return scorers[batch_size]
 
 
 def predict_probs(classifier, images, batch_size: int = 1000) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Earth mover's distance (exact W1) between two point sets, with POT.
 
-PROTOCOLS.md §5 [REC]: exact W1 between N generated points and N fresh data samples, Euclidean ground
+docs/evaluation.md#emd: exact W1 between N generated points and N fresh data samples, Euclidean ground
 cost, uniform weights. POT's ``ot.dist`` defaults to the *squared* Euclidean metric (which would give
 W2²), so the metric is passed explicitly, and ``numItermax`` is raised so the network simplex does not
 stop early for N in the thousands.

@@ -2,16 +2,17 @@
 
 Every scorer in the evaluation toolkit has the same two-method interface (:class:`Scorer`):
 
-* ``probs(images)``    -> ``[N, K]`` softmax probabilities (what the Inception and MODE scores need;
-  PROTOCOLS §7 item 11: probabilities, never logits);
+* ``probs(images)``    -> ``[N, K]`` softmax probabilities (what the Inception and MODE scores need:
+  probabilities, never logits; docs/evaluation.md#inception-score);
 * ``features(images)`` -> ``[N, D]`` penultimate activations (what FID, KID and precision/recall need).
 
 Images always come in the generator's range **[-1, 1]**, ``[N, H, W, C]``; each scorer maps them to the
-range its network was trained on (PROTOCOLS §3 [REC], §7 item 11). Two implementations exist:
-:class:`InceptionScorer` here (natural images; Szegedy et al. 2016 Inception-v3 with ImageNet weights, as
-in Salimans et al. 2016 and Heusel et al. 2017) and ``eval.classifier.MnistScorer`` (the MNIST CNN of
-PROTOCOLS §3). Both are :class:`KerasScorer`s, so ``eval.scores.inception_score`` and
-``eval.scores.frechet_distance`` accept the output of either.
+range its network was trained on (a fixed map, never a per-batch rescaling). Two implementations
+exist: :class:`InceptionScorer` here (natural images; Szegedy et al. 2016 Inception-v3 with ImageNet
+weights, as in Salimans et al. 2016, arXiv:1606.03498, and Heusel et al. 2017, arXiv:1706.08500) and
+``eval.classifier.MnistScorer`` (the MNIST CNN of docs/evaluation.md#mnist-classifier). Both are
+:class:`KerasScorer`s, so ``eval.scores.inception_score`` and ``eval.scores.frechet_distance`` accept
+the output of either.
 
 Deviation to know about: the reference Inception score code (openai/improved-gan, copied in LOGAN)
 uses the 2015 TF graph ``inception-2015-12-05`` with a 1008-way softmax; Keras' InceptionV3 has a
@@ -22,14 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 __all__ = [
-    "Scorer", "KerasScorer", "InceptionScorer", "INCEPTION_WEIGHTS_FILE", "INCEPTION_WEIGHTS_MD5",
-    "inception_weights_path",
+    "INCEPTION_WEIGHTS_FILE", "INCEPTION_WEIGHTS_MD5", "InceptionScorer", "KerasScorer", "Scorer",
+    "inception_weights_path"
 ]
 
 # Keras' own registry entry for the ImageNet InceptionV3 weights with the classification top
@@ -119,7 +121,7 @@ def inception_weights_path(path: str | os.PathLike | None = None) -> Path:
 
     Order: the explicit ``path``; ``$MODE_ZOO_INCEPTION_WEIGHTS``; Keras' cache
     ``$KERAS_HOME/models/`` (default ``~/.keras/models/``). Raises ``FileNotFoundError`` naming the
-    expected file when none exists (this project's machines are offline; never download here).
+    expected file when none exists: the weights are never downloaded here.
     """
     candidates = []
     if path is not None:
@@ -156,7 +158,7 @@ class InceptionScorer(KerasScorer):
     Args:
         weights: path to the Keras ImageNet weights file; ``None`` looks in the usual places
             (:func:`inception_weights_path`). Its MD5 is checked against Keras' registry value
-            (PROTOCOLS §7 item 13) unless ``verify=False``.
+            before Keras reads the file, unless ``verify=False``.
         model: a ready Keras model to use instead of InceptionV3 (tests pass a tiny stand-in with the
             same structure: a softmax output and a layer named ``feature_layer``).
         feature_layer: the feature layer name (``avg_pool``, the 2048-d pool3 features of FID).

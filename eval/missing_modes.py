@@ -4,9 +4,10 @@ Picks the metrics that fit the checkpoint's dataset:
 
 * mixtures (ring8, grid25, grid25_aniso, cube27): modes captured, % high-quality samples (within 3 std),
   reverse KL and JSD of the HQ histogram against the true weights, EMD to a fresh data sample and the
-  EMD floor between two real samples of the same size (PROTOCOLS.md §2, §5), mean ± std over seeds;
-* image data sets: the image toolkit of ``eval.images`` (digits covered, class KL, Inception and MODE
-  scores, FID, third-party discriminator counts).
+  EMD floor between two real samples of the same size (docs/evaluation.md#mixture-benchmarks,
+  docs/evaluation.md#emd), mean ± std over seeds;
+* image data sets: the checkpoint report of ``eval.image_report`` (digits covered, class KL, Inception
+  and MODE scores, FID, third-party discriminator counts; docs/evaluation.md#fid-and-feature-metrics).
 
 Prints a table, or JSON with ``--json``; ``--plot FILE`` draws the samples over the true modes (or a
 grid of images).
@@ -14,8 +15,9 @@ grid of images).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from eval import cli
 
 __all__ = ["evaluate", "format_table", "main"]
 
@@ -24,9 +26,9 @@ def evaluate(model, samples: int | None = None, seed: int = 0, runs: int = 5, th
     """Metrics for a loaded zoo model on its own dataset (``runs`` sampling seeds from ``seed``).
 
     ``samples`` defaults to 2,500 per run for the mixtures and to the protocol size for images (see
-    :data:`eval.images.DEFAULT_NUM_SAMPLES`). Image models are scored once (``runs`` is for the mixtures); ``third_party``
-    adds the third-party-discriminator counts there (True, False or keyword arguments of
-    :func:`eval.images.third_party_missing_modes`).
+    :data:`eval.image_report.DEFAULT_NUM_SAMPLES`). Image models are scored once (``runs`` is for the
+    mixtures); ``third_party`` adds the third-party-discriminator counts there (True, False or keyword
+    arguments of :func:`eval.third_party.third_party_missing_modes`).
     """
     from zoo import data
 
@@ -35,7 +37,7 @@ def evaluate(model, samples: int | None = None, seed: int = 0, runs: int = 5, th
 
         return evaluate_mixture(model.sample, data.mixture(model.dataset), n=samples or 2500,
                                 seeds=tuple(range(seed, seed + runs)))
-    from eval.images import evaluate_checkpoint_images
+    from eval.image_report import evaluate_checkpoint_images
 
     return evaluate_checkpoint_images(model, model.dataset, num_samples=samples, seed=seed, third_party=third_party)
 
@@ -43,8 +45,8 @@ def evaluate(model, samples: int | None = None, seed: int = 0, runs: int = 5, th
 def format_table(result: dict) -> str:
     """Readable table of a result's summary (mean ± std over runs)."""
     summary = result.get("summary", {})
-    lines = [f"dataset: {result.get('dataset')}   samples per run: {result.get('n')}   "
-             f"runs: {len(result.get('seeds', [])) or 1}"]
+    lines = [(f"dataset: {result.get('dataset')}   samples per run: {result.get('n')}   "
+              f"runs: {len(result.get('seeds', [])) or 1}")]
     labels = {"modes": "modes captured", "hq_fraction": "high-quality samples", "kl": "reverse KL (HQ histogram)",
               "jsd": "JSD (HQ histogram)", "emd": "EMD to data", "emd_floor": "EMD floor (real vs real)"}
     for key, label in labels.items():
@@ -65,49 +67,42 @@ def main(argv=None) -> int:
     """Entry point; returns the exit code (2 for a bad argument or checkpoint)."""
     p = argparse.ArgumentParser(prog="python -m eval.missing_modes", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoint", required=True, help="zoo name (see zoo.list()) or checkpoint folder")
+    cli.add_checkpoint(p, required=True)
     p.add_argument("--samples", type=int, help="samples per run (default: 2500 for mixtures, as in VEEGAN; "
                    "10,000 for MNIST and 26,000 for stacked MNIST)")
-    p.add_argument("--seed", type=int, default=0, help="first sampling seed (default 0)")
+    cli.add_seed(p, help="first sampling seed (default 0)")
     p.add_argument("--runs", type=int, default=5, help="sampling runs, mean ± std reported (default 5)")
     p.add_argument("--no-third-party", action="store_true", help="images: skip the third-party discriminator")
     p.add_argument("--third-party-steps", type=int, default=2000,
                    help="images: training steps of each third-party discriminator (default 2000)")
     p.add_argument("--sigmas", type=float, nargs="+", default=[3.5, 4.0],
                    help="images: input-noise std of the third-party discriminators (default 3.5 4.0)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--plot", metavar="FILE", help="write a PNG of the samples over the true modes")
+    cli.add_json(p, help="print JSON instead of a table")
+    cli.add_plot(p, help="write a PNG of the samples over the true modes (a grid of images for image data)")
     args = p.parse_args(argv)
+    return cli.report_errors(p.prog, lambda: _run(args))
+
+
+def _run(args) -> int:
     if (args.samples is not None and args.samples < 1) or args.runs < 1 or args.third_party_steps < 1:
-        print("error: --samples, --runs and --third-party-steps must be positive", file=sys.stderr)
-        return 2
+        raise cli.CLIError("--samples, --runs and --third-party-steps must be positive")
     if any(s <= 0 for s in args.sigmas):
-        print("error: --sigmas must be positive", file=sys.stderr)
-        return 2
-    import zoo
+        raise cli.CLIError("--sigmas must be positive")
     from zoo import data
 
-    try:
-        model = zoo.load(args.checkpoint)
-    except zoo.CheckpointError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    is_mixture = data.is_mixture(model.dataset)
+    model = cli.load_checkpoint(args.checkpoint)
     samples = args.samples
     third_party = False if args.no_third_party else {"steps": args.third_party_steps, "sigmas": tuple(args.sigmas)}
     result = evaluate(model, samples, args.seed, args.runs, third_party=third_party)
     if args.plot:
         from eval import plots
 
-        if is_mixture:
+        if data.is_mixture(model.dataset):
             plots.plot_mixture(model.sample(samples or 2500, seed=args.seed), data.mixture(model.dataset),
                                args.plot, title=str(args.checkpoint))
         else:
             plots.plot_image_grid(model.sample(100, seed=args.seed), args.plot, title=str(args.checkpoint))
-    if args.json:
-        print(json.dumps(result, indent=2, default=float))
-    else:
-        print(format_table(result))
+    cli.emit(result, format_table(result), args.json, indent=2)
     return 0
 
 

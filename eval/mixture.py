@@ -1,14 +1,17 @@
-"""Mode metrics on the Gaussian-mixture benchmarks (PROTOCOLS.md §2).
+"""Mode metrics on the Gaussian-mixture benchmarks (docs/evaluation.md#mixture-benchmarks).
 
-* Each sample is assigned to the mode at the smallest distance in **std units** of that mode (PacGAN
-  ``MetricLogger``: √Σ((x-μ)²/σ²)); for the anisotropic grid this generalises to the Mahalanobis
-  distance under the mode's covariance, which equals PacGAN's for isotropic modes.
-* A sample is **high quality** (HQ) when that distance is below 3 (VEEGAN; 3σ).
+* Each sample is assigned to the mode at the smallest distance in **std units** of that mode (PacGAN,
+  Lin et al. 2018, arXiv:1712.04086, ``MetricLogger``: √Σ((x-μ)²/σ²)); for the anisotropic grid this
+  generalises to the Mahalanobis distance under the mode's covariance, which equals PacGAN's for
+  isotropic modes.
+* A sample is **high quality** (HQ) when that distance is below 3 (VEEGAN, Srivastava et al. 2017,
+  arXiv:1705.07761; 3σ; docs/evaluation.md#modes-and-high-quality-samples).
 * **Modes captured** = number of components nearest to at least one HQ sample.
 * **Reverse KL** = KL(p ‖ w) and **JSD** = JSD(p, w) of the normalised HQ counts p against the true
-  weights w (uniform), natural log, 0·log 0 = 0 (PacGAN Table 1 and its logged JSD).
+  weights w (uniform), natural log, 0·log 0 = 0 (PacGAN Table 1 and its logged JSD;
+  docs/evaluation.md#histogram-divergences).
 * **EMD** = exact W1 against a fresh data sample of the same size, with the EMD between two real samples
-  of that size as the sampling floor (PROTOCOLS §5).
+  of that size as the sampling floor (docs/evaluation.md#emd).
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from scipy.stats import entropy
 from eval.emd import emd
 from zoo.data import Mixture
 
-__all__ = ["std_distances", "mixture_metrics", "evaluate_mixture", "summarize"]
+__all__ = ["evaluate_mixture", "mixture_metrics", "std_distances", "summarize"]
 
 
 def std_distances(samples, mixture: Mixture) -> np.ndarray:
@@ -44,7 +47,7 @@ def mixture_metrics(samples, mixture: Mixture, threshold: float = 3.0) -> dict:
     counts = np.bincount(nearest[hq], minlength=mixture.num_modes)
     weights = np.full(mixture.num_modes, 1.0 / mixture.num_modes)
     result = {
-        "n": int(len(samples)),
+        "n": len(samples),
         "modes": int((counts > 0).sum()),
         "num_modes": mixture.num_modes,
         "hq_fraction": float(hq.mean()) if len(samples) else 0.0,

@@ -1,4 +1,5 @@
-"""Plots with matplotlib (Agg backend, files only): mixture samples over the true modes, image grids."""
+"""Plots with matplotlib (Agg backend, files only): mixture samples over the true modes, image grids,
+class histograms. Every figure is saved atomically as a PNG and closed."""
 from __future__ import annotations
 
 import os
@@ -8,10 +9,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-__all__ = ["plot_mixture", "plot_image_grid", "save_figure"]
+from eval.samples import SampleError
+
+__all__ = ["plot_grid", "plot_histogram", "plot_image_grid", "plot_mixture", "save_figure"]
 
 
 def save_figure(fig, path) -> Path:
@@ -54,4 +57,37 @@ def plot_image_grid(images, path, cols: int = 10, title: str = "") -> Path:
             ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray" if img.shape[-1] == 1 else None)
     if title:
         fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def plot_grid(samples, path: str | os.PathLike, ncols: int = 10, max_images: int = 100,
+              title: str = "") -> Path:
+    """Save a grid of the first ``max_images`` images in [-1, 1] (``[N, H, W, 1|3]``) as a PNG.
+
+    Validates the input (:class:`eval.samples.SampleError`), then draws with :func:`plot_image_grid`:
+    one-channel images in grayscale, stacked MNIST with its three digits as RGB channels.
+    """
+    x = np.asarray(samples, np.float32)[:max_images]
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[-1] not in (1, 3) or len(x) == 0:
+        raise SampleError(f"plot_grid needs [N, H, W, 1|3] images, got shape {x.shape}")
+    return plot_image_grid(x, path, cols=min(ncols, len(x)), title=title)
+
+
+def plot_histogram(hist, path: str | os.PathLike, title: str = "", xlabel: str = "class") -> Path:
+    """Save a bar chart of class counts (e.g. ``evaluate_images(...)["class_histogram"]``) as a PNG.
+
+    A dashed line marks the uniform count, the reference every mode-coverage KL compares with.
+    """
+    counts = np.asarray(hist, np.float64).ravel()
+    if counts.size == 0:
+        raise ValueError("empty histogram")
+    fig, ax = plt.subplots(figsize=(6 if counts.size <= 20 else 10, 3))
+    ax.bar(np.arange(counts.size), counts, width=0.8 if counts.size <= 20 else 1.0)
+    ax.axhline(counts.sum() / counts.size, color="k", ls="--", lw=1, label="uniform")
+    if counts.size <= 20:
+        ax.set_xticks(np.arange(counts.size))
+    ax.set(xlabel=xlabel, ylabel="count", title=title)
+    ax.legend(loc="upper right")
     return save_figure(fig, path)

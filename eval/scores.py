@@ -1,15 +1,16 @@
-"""Pure metric functions (numpy/scipy) for generated samples; see PROTOCOLS §3, §4 and §7.
+"""Pure metric functions (numpy/scipy) for generated samples; definitions in docs/evaluation.md.
 
 Inputs are arrays already produced by a classifier (probabilities, labels, features); nothing here runs a
 network. All logarithms are natural. Every function cites the paper and equation it implements.
 
-* :func:`inception_score` — Salimans et al. 2016, Sec. 4.
-* :func:`mode_score` — Che et al. 2017 (MRGAN), slides Eq. 6, PROTOCOLS §4 [REC].
-* :func:`class_balance`, :func:`stacked_modes` — digit coverage / KL to uniform (VEEGAN, PacGAN; §3).
-* :func:`frechet_distance` — Heusel et al. 2017, Eq. 6 (FID).
-* :func:`kernel_inception_distance` — Bińkowski et al. 2018, Eq. 4 / Sec. 3 (KID).
-* :func:`precision_recall` — Kynkäänniemi et al. 2019, Eqs. 1–3.
-* :func:`density_coverage` — Naeem et al. 2020, Eqs. 5 and 7.
+* :func:`inception_score` — Salimans et al. 2016, arXiv:1606.03498, Sec. 4.
+* :func:`mode_score` — Che et al. 2017 (MRGAN), arXiv:1612.02136 (docs/evaluation.md#mode-score).
+* :func:`class_balance`, :func:`stacked_modes` — digit coverage / KL to uniform (VEEGAN, Srivastava et
+  al. 2017, arXiv:1705.07761; PacGAN, Lin et al. 2018, arXiv:1712.04086; docs/evaluation.md#stacked-mnist).
+* :func:`frechet_distance` — Heusel et al. 2017, arXiv:1706.08500, Eq. 6 (FID).
+* :func:`kernel_inception_distance` — Bińkowski et al. 2018, arXiv:1801.01401, Eq. 4 / Sec. 3 (KID).
+* :func:`precision_recall` — Kynkäänniemi et al. 2019, arXiv:1904.06991, Eqs. 1–3.
+* :func:`density_coverage` — Naeem et al. 2020, arXiv:2002.09797, Eqs. 5 and 7.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from scipy import linalg
 from scipy.special import rel_entr
 
 __all__ = [
-    "inception_score", "mode_score", "class_marginal", "class_balance", "stacked_modes", "stacked_codes",
-    "frechet_distance", "kernel_inception_distance", "precision_recall", "density_coverage",
-    "prdc", "kth_nn_radii",
+    "class_balance", "class_marginal", "density_coverage", "frechet_distance", "inception_score",
+    "kernel_inception_distance", "kth_nn_radii", "mode_score", "prdc", "precision_recall", "stacked_codes",
+    "stacked_modes"
 ]
 
 # Memory bound for one block of a pairwise-distance matrix (float64 entries): 2^23 ≈ 64 MB.
@@ -46,7 +47,7 @@ def _kl_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 def inception_score(probs, splits: int = 10) -> tuple[float, float]:
     """Inception score IS = exp(E_x KL(p(y|x) ‖ p(y))) (Salimans et al. 2016, Sec. 4).
 
-    Follows the reference code (openai/improved-gan ``inception_score.py``; PROTOCOLS §4, §7 item 11):
+    Follows the reference code (openai/improved-gan ``inception_score.py``; docs/evaluation.md#inception-score):
     the N rows are cut into ``splits`` contiguous parts, each with **its own** marginal p(y) (the mean of
     its rows); the score is exp of the mean row KL in each part, and the result is the mean ± std (numpy
     ``std``, ddof 0, as in the reference) over parts. Natural log, softmax probabilities.
@@ -70,12 +71,12 @@ def inception_score(probs, splits: int = 10) -> tuple[float, float]:
 
 
 def mode_score(probs, train_marginal) -> float:
-    """MODE score exp(E_x KL(p(y|x) ‖ p*(y)) − KL(p*(y) ‖ p_train(y))) (Che et al. 2017, slides Eq. 6).
+    """MODE score exp(E_x KL(p(y|x) ‖ p*(y)) − KL(p*(y) ‖ p_train(y))) (Che et al. 2017, arXiv:1612.02136).
 
     p*(y) is the label marginal of the **generated** samples (mean of ``probs``) and p_train(y) the label
-    distribution of the training data (PROTOCOLS §4 [REC]; same form as xuqiantong ``metric.py:
-    mode_score`` with the generated samples first). Natural log; no splits (one marginal over all N).
-    The value depends on N, so report N and the real-data floor beside it (PROTOCOLS §7 item 12).
+    distribution of the training data (docs/evaluation.md#mode-score; same form as xuqiantong
+    ``metric.py: mode_score`` with the generated samples first). Natural log; no splits (one marginal
+    over all N). The value depends on N, so report N and the real-data floor beside it.
 
     Args:
         probs: ``[N, K]`` class probabilities of the generated samples.
@@ -103,7 +104,8 @@ def class_balance(labels, num_classes: int = 10) -> dict:
     """Class histogram, number of classes covered, and KL(p_gen ‖ uniform) over ``num_classes``.
 
     KL = Σ_{observed i} p_i ln(p_i · K) (natural log); 0 for a perfectly balanced set, ln K for one
-    class. This is the stacked-MNIST KL of VEEGAN/PacGAN applied to any label set (PROTOCOLS §3).
+    class. This is the stacked-MNIST KL of VEEGAN/PacGAN applied to any label set
+    (docs/evaluation.md#stacked-mnist).
 
     Returns:
         ``{"histogram": [K] int list, "covered": int, "kl_to_uniform": float, "n": int}``.
@@ -117,7 +119,7 @@ def class_balance(labels, num_classes: int = 10) -> dict:
     p = counts / counts.sum()
     kl = float(rel_entr(p, np.full(num_classes, 1.0 / num_classes)).sum())
     return {"histogram": counts.tolist(), "covered": int((counts > 0).sum()), "kl_to_uniform": kl,
-            "n": int(len(y))}
+            "n": len(y)}
 
 
 def stacked_codes(digit_triples) -> np.ndarray:
@@ -131,7 +133,7 @@ def stacked_codes(digit_triples) -> np.ndarray:
 
 
 def stacked_modes(digit_triples) -> dict:
-    """Stacked-MNIST mode count and KL (VEEGAN ``index.md``; PacGAN; PROTOCOLS §3 and §7 item 3).
+    """Stacked-MNIST mode count and KL (VEEGAN, arXiv:1705.07761; PacGAN, arXiv:1712.04086).
 
     A mode is a (d0, d1, d2) digit triple (1000 in all). ``modes`` = number of distinct triples among
     the N samples; ``kl`` = Σ_observed p_i ln(p_i / 0.001) = KL(p_gen ‖ U_1000), natural log (one mode
@@ -153,15 +155,15 @@ def _as_features(x, name) -> np.ndarray:
 
 
 def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) -> dict:
-    """Fréchet distance between Gaussians fitted to two feature sets (FID; Heusel et al. 2017, Eq. 6).
+    """Fréchet distance of Gaussians fitted to two feature sets (FID; Heusel et al. 2017, arXiv:1706.08500).
 
     d² = ‖μ_a − μ_b‖² + Tr(Σ_a + Σ_b − 2 (Σ_a Σ_b)^{1/2}).
 
     The matrix square root is ``scipy.linalg.sqrtm``. When it is not finite or has a non-negligible
     imaginary part, or scipy reports the product singular (a collapsed generator gives a singular
-    covariance; PROTOCOLS §7 item 10), ε·I is added to both covariances, with ε = ``eps`` × the mean
-    feature variance (scale-free), and the root recomputed; the real part is kept. The result says
-    whether that was needed instead of returning NaN.
+    covariance; docs/evaluation.md#fid-and-feature-metrics), ε·I is added to both covariances, with
+    ε = ``eps`` × the mean feature variance (scale-free), and the root recomputed; the real part is
+    kept. The result says whether that was needed instead of returning NaN.
 
     Returns:
         ``{"fid": float, "eps_added": the ε used (0.0 if not needed), "max_imag_discarded": float}``.
@@ -212,7 +214,7 @@ def _polynomial_mmd2(x: np.ndarray, y: np.ndarray) -> float:
 
 def kernel_inception_distance(feat_a, feat_b, subsets: int = 100, subset_size: int = 1000,
                               seed: int = 0) -> dict:
-    """Kernel Inception Distance (Bińkowski et al. 2018, Sec. 3 "KID").
+    """Kernel Inception Distance (Bińkowski et al. 2018, arXiv:1801.01401, Sec. 3 "KID").
 
     The unbiased MMD² estimate with the cubic polynomial kernel k(x, y) = (xᵀy/d + 1)³ is averaged over
     ``subsets`` random subsets of ``subset_size`` points drawn without replacement from each set (as in
@@ -277,7 +279,9 @@ def kth_nn_radii(x, k) -> np.ndarray | dict:
 
 
 def prdc(real_feats, fake_feats, k_pr: int = 3, k_dc: int = 5, real_radii: dict | None = None) -> dict:
-    """Precision, recall (Kynkäänniemi et al. 2019) and density, coverage (Naeem et al. 2020) together.
+    """Precision, recall (Kynkäänniemi et al. 2019) and density, coverage (Naeem et al. 2020) in one pass.
+
+    Kynkäänniemi et al. 2019, arXiv:1904.06991; Naeem et al. 2020, arXiv:2002.09797.
 
     Definitions (balls are closed, ‖p − c‖ ≤ r; the radius of a point is the distance to its k-th
     nearest neighbour within its own set):

@@ -1,4 +1,4 @@
-"""BiGAN, the LOGAN losses and the two gradient penalties (issue 5; paper 002, PROTOCOLS.md §1.3).
+"""BiGAN, the LOGAN losses and the two gradient penalties (Sharma & Namboodiri 2018; docs/methods/logan.md).
 
 Every loss and penalty is checked against values computed by hand on tiny inputs or linear networks,
 including the sign of each term; then the BiGAN hooks, save/load, the CLI and the CIFAR-10 config.
@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import configs, losses, penalties
-from zoo.bigan import BiGAN
-from zoo.priors import Prior
+from zoo import configs
+from zoo.core import losses, penalties
+from zoo.methods.bigan import BiGAN
+from zoo.core.priors import Prior
 
 REAL = np.array([1.0, -2.0], np.float32)  # D's logits on the real pairs (x, E(x))
 FAKE = np.array([0.5, 3.0], np.float32)  # D's logits on the fake pairs (G(z), z)
@@ -42,7 +43,7 @@ def _grads(fn):
     return float(value), g_real.numpy(), g_fake.numpy()
 
 
-# ---------------------------------------------------------------------------- losses (PROTOCOLS §1.3 table)
+# ----------------------------------------------------------------- losses (docs/methods/logan.md, Equations)
 BCE_D = _mean([_bce(t, 0) for t in FAKE]) + _mean([_bce(t, 1) for t in REAL])  # BCE(D_,0)+BCE(D,1)
 
 
@@ -149,7 +150,8 @@ def _linear_bigan(g_w, e_w, d_x, d_z, penalty="pairwise", z_penalty=False, gp_we
 def test_bigan_logits_score_the_joint_pairs():
     model = _linear_bigan(g_w=[1.0, 2.0], e_w=[0.5, 0.0], d_x=[1.0, -1.0], d_z=2.0)
     x, z = tf.constant([[2.0, 1.0]]), tf.constant([[0.5]])
-    real, fake = model.logits(x, z)
+    rec = model.record(x, z)
+    real, fake = rec.real_logits, rec.fake_logits
     # real: a·x + b·E(x) = (2 - 1) + 2·1 = 3; fake: a·G(z) + b z = (0.5 - 1) + 2·0.5 = 0.5
     assert float(real[0, 0]) == pytest.approx(3.0)
     assert float(fake[0, 0]) == pytest.approx(0.5)
@@ -160,9 +162,9 @@ def test_bigan_pairwise_penalty_hand_value_and_zero():
     x = tf.constant([[0.6, 0.8], [3.0, 4.0]])
     z = tf.constant([[0.2], [-0.7]])
     exact = _linear_bigan(g_w=[0.0, 0.0], e_w=[1.0, 1.0], d_x=[0.6, 0.8], d_z=5.0)
-    assert float(exact.penalty(x, z)) == pytest.approx(0.0, abs=1e-5)  # ∇_x D = a = u
+    assert float(exact.penalty(exact.record(x, z))) == pytest.approx(0.0, abs=1e-5)  # ∇_x D = a = u
     off = _linear_bigan(g_w=[0.0, 0.0], e_w=[1.0, 1.0], d_x=[0.0, 0.0], d_z=5.0)
-    assert float(off.penalty(x, z)) == pytest.approx(1.0, rel=1e-5)  # ‖0 - u‖ = 1; z's weight plays no part
+    assert float(off.penalty(off.record(x, z))) == pytest.approx(1.0, rel=1e-5)  # ‖0 - u‖ = 1; z's weight plays no part
 
 
 def test_bigan_z_side_penalty_sign():
@@ -172,22 +174,24 @@ def test_bigan_z_side_penalty_sign():
     # x side zero (a = u, x̂ = 0); z side: -∇_z D = -b = 1 -> |1 - 1| = 0 and |1 - (-1)| = 2.
     model = _linear_bigan(g_w=[0.0, 0.0], e_w=[1.0, 1.0], d_x=[0.6, 0.8], d_z=-1.0, z_penalty=True)
     x2 = tf.concat([x, x], 0)
-    assert float(model.penalty(x2, z)) == pytest.approx(1.0, rel=1e-5)
+    assert float(model.penalty(model.record(x2, z))) == pytest.approx(1.0, rel=1e-5)
     # the z side is off by default, as in the authors' code
     default = _linear_bigan(g_w=[0.0, 0.0], e_w=[1.0, 1.0], d_x=[0.6, 0.8], d_z=-1.0)
-    assert float(default.penalty(x2, z)) == pytest.approx(0.0, abs=1e-5)
+    assert float(default.penalty(default.record(x2, z))) == pytest.approx(0.0, abs=1e-5)
 
 
 def test_bigan_joint_gp_uses_both_inputs():
     """WGAN-GP in the joint space: ∇_(x,z) D = (a, b), so (‖(a, b)‖ - 1)² = (3 - 1)² with a=(2,1), b=2."""
     model = _linear_bigan(g_w=[1.0, 0.0], e_w=[1.0, 0.0], d_x=[2.0, 1.0], d_z=2.0, penalty="gp")
-    assert float(model.penalty(tf.constant([[0.1, 0.2], [1.0, 1.0]]), tf.constant([[0.3], [0.9]]))) == \
-        pytest.approx(4.0, rel=1e-5)
+    rec = model.record(tf.constant([[0.1, 0.2], [1.0, 1.0]]), tf.constant([[0.3], [0.9]]))
+    assert float(model.penalty(rec)) == pytest.approx(4.0, rel=1e-5)
 
 
 def test_penalty_none_switches_the_penalty_off():
     model = _linear_bigan(g_w=[1.0, 0.0], e_w=[1.0, 0.0], d_x=[2.0, 1.0], d_z=2.0, penalty="none")
-    assert model.gp_weight == 0.0
+    assert not model.penalty_on and model.players[0].terms == ("adv",)  # "none" wins over a leftover λ
+    on = _linear_bigan(g_w=[1.0, 0.0], e_w=[1.0, 0.0], d_x=[2.0, 1.0], d_z=2.0, penalty="pairwise")
+    assert on.penalty_on and on.players[0].terms == ("adv", "gp")
     with pytest.raises(ValueError, match="unknown penalty"):
         _linear_bigan(g_w=[1.0, 0.0], e_w=[1.0, 0.0], d_x=[2.0, 1.0], d_z=2.0, penalty="l2")
 
@@ -204,17 +208,18 @@ def test_generator_step_updates_g_and_e_only_and_d_step_d_only():
 
     model = build_model(_toy_config())
     model.compile()
-    assert len(model.generator_variables) == len(model.generator.trainable_variables) + \
+    d_player, g_player = model.players
+    assert len(model.player_variables(g_player)) == len(model.generator.trainable_variables) + \
         len(model.encoder.trainable_variables)
     snap = lambda net: [v.numpy().copy() for v in net.trainable_variables]  # noqa: E731
     before = {n: snap(getattr(model, n)) for n in ("generator", "encoder", "discriminator")}
     real = tf.random.normal((32, 2))
-    model.generator_step(real)
+    model.update(g_player, real)
     changed = {n: any((a != b.numpy()).any() for a, b in zip(before[n], getattr(model, n).trainable_variables))
                for n in before}
     assert changed == {"generator": True, "encoder": True, "discriminator": False}
     before = {n: snap(getattr(model, n)) for n in before}
-    loss, gp = model.discriminator_step(real)
+    gp = model.update(d_player, real)["gp"]
     changed = {n: any((a != b.numpy()).any() for a, b in zip(before[n], getattr(model, n).trainable_variables))
                for n in before}
     assert changed == {"generator": False, "encoder": False, "discriminator": True}
@@ -260,7 +265,8 @@ def test_image_bigan_shapes():
     z = model.encode(x)
     assert z.shape == (2, 3) and np.abs(z).max() <= 1.0  # tanh output, inside U(-1, 1)'s support
     assert model.reconstruct(x).shape == (2, 28, 28, 1)
-    assert float(model.penalty(tf.constant(x), tf.constant(model.sample_latent(2, seed=0)))) >= 0.0
+    rec = model.record(tf.constant(x), model.sample_latent(2, seed=0))
+    assert float(model.penalty(rec)) > 0.0  # a random D's gradient is not the unit direction
 
 
 # ---------------------------------------------------------------------------- CLI and configs
@@ -282,17 +288,24 @@ def test_cli_trains_and_saves_a_loadable_checkpoint(tmp_path):
 
 
 def test_cli_loss_and_penalty_flags(capsys):
-    from train.run import apply_variant, main
+    from train.run import main
+    from zoo.methods import build_model
 
-    base = configs.resolve("logan_bigan", overrides={"loss": "wasserstein"})
-    assert apply_variant(dict(base), "pairwise")["loss"] == "wasserstein_gp"  # penalty, no clipping
-    assert apply_variant(dict(base), "none")["loss"] == "wasserstein"  # WGAN's clipping instead
-    none = apply_variant(configs.resolve("logan_bigan"), "none")
+    def small(model, **kw):
+        return configs.resolve(model, overrides={"g_hidden": [8], "e_hidden": [8], "d_hidden": [8]}, **kw)
+
+    wass = {"loss": "wasserstein", "g_hidden": [8], "e_hidden": [8], "d_hidden": [8]}
+    # One place decides: a penalty that is on switches WGAN's clipping off; without one, WGAN clips.
+    assert build_model(configs.resolve("logan_bigan", overrides=wass, penalty="pairwise")).clip is None
+    assert build_model(configs.resolve("logan_bigan", overrides=wass, penalty="none")).clip == 0.01
+    none = small("logan_bigan", penalty="none")
     assert (none["penalty"], none["gp_weight"]) == ("none", 0.0)
-    gp = apply_variant(configs.resolve("bigan"), "gp")
-    assert (gp["penalty"], gp["gp_weight"]) == ("gp", 0.1)  # LOGAN's toy λ when the method has none
-    assert apply_variant(configs.resolve("logan_dcgan"))["gp_weight"] == 1.0
-    assert main(["--model", "gan", "--penalty", "pairwise", "--show-config"]) == 2
+    gp = small("bigan", penalty="gp")
+    assert (gp["penalty"], gp["gp_weight"]) == ("gp", 10.0)  # WGAN-GP's λ when the method has none
+    pair = small("bigan", penalty="pairwise")
+    assert (pair["penalty"], pair["gp_weight"]) == ("pairwise", 0.1)  # LOGAN's toy λ
+    assert configs.resolve("logan_dcgan")["gp_weight"] == 1.0
+    assert main(["--model", "gan", "--penalty", "pairwise"]) == 2
     assert "needs an encoder" in capsys.readouterr().err
     assert main(["--model", "logan_bigan", "--loss", "lol2", "--penalty", "none", "--show-config"]) == 0
     shown = json.loads(capsys.readouterr().out)
@@ -320,6 +333,6 @@ def test_cifar10_configuration_runs_on_mock_data():
         batch = next(iter(data.dataset("cifar10", 4)))
     assert batch.shape == (4, 32, 32, 3)
     logs = model.train_step(batch)
-    assert all(np.isfinite(float(v)) for v in logs.values()) and float(logs["gp"]) > 0
+    assert all(np.isfinite(float(v)) for v in logs.values()) and float(logs["d_gp"]) > 0
     assert model.generator.output_shape == (None, 32, 32, 3)
     assert model.reconstruct(batch.numpy()[:2]).shape == (2, 32, 32, 3)

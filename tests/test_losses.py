@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import losses, penalties
+from zoo.core import losses, penalties
 
 REAL = np.array([2.0, -1.0], np.float32)
 FAKE = np.array([0.5, -3.0], np.float32)

@@ -1,4 +1,4 @@
-"""Learned priors (Goerttler & Kloft, paper 000) and multimodal noise + covering init (Lopez-Paz & Oquab, 001).
+"""Learned priors (Goerttler & Kloft 2019) and multimodal noise + covering init (Lopez-Paz & Oquab).
 
 * Masked resampling follows Def. 3 (exactly the top r·n keep mass 1/(r·n)) and weighted resampling
   Def. 4 (frequencies ∝ w(s)), both on fixed score tables, the latter checked with a χ² test.
@@ -15,12 +15,13 @@ import pytest
 import tensorflow as tf
 from scipy import stats
 
-from zoo import checkpoint, configs, data, networks
-from zoo.covering import covering_init, moments
-from zoo.masked_prior import MaskedPriorGAN, masked_probs
+from zoo import checkpoint, configs, data
+from zoo.core import networks
+from zoo.methods.lopez_paz_oquab import covering_init, moments
+from zoo.methods.goerttler_kloft import MaskedPriorGAN, masked_probs
 from zoo.methods import build_model
-from zoo.priors import Prior
-from zoo.weighted_prior import (WeightedPriorGAN, centered_scores, learned_prior_latent, masked_at_generation,
+from zoo.core.priors import Prior
+from zoo.methods.goerttler_kloft import (WeightedPriorGAN, centered_scores, learned_prior_latent, masked_at_generation,
                                 prior_scores, resample, validate_weight_function, weighted_probs)
 
 # A fixed score table: distinct scores in shuffled order.
@@ -142,7 +143,7 @@ def test_wasserstein_scores_ignore_the_critic_offset():
 
 
 def test_masked_at_generation_on_a_constant_prior_gan():
-    from zoo.gan import GAN
+    from zoo.core.model import GAN
 
     ref = _score_model(WeightedPriorGAN)
     plain = GAN(ref.generator, ref.discriminator, Prior("uniform", 2), dataset="ring8")
@@ -159,7 +160,7 @@ def test_covering_init_matches_the_target_moments():
     real = data.mixture("grid25").sample(10_000, seed=0)
     g = networks.mlp(2, 2, (32, 32), name="generator")
     d = networks.mlp(2, 1, (8,), name="discriminator")
-    from zoo.gan import GAN
+    from zoo.core.model import GAN
 
     model = GAN(g, d, Prior("uniform", 2), dataset="grid25")
     result = covering_init(model, real, batch_size=4000, learning_rate=1e-2, max_steps=400, tol=1e-3)
@@ -176,7 +177,7 @@ def test_multimodal_covering_prior_defaults_to_the_number_of_modes():
     for dataset, c in (("grid25", 25), ("ring8", 8), ("mnist", 10)):
         config = configs.resolve("multimodal_covering", dataset)
         if dataset == "mnist":
-            from zoo.multimodal import multimodal_prior_config
+            from zoo.methods.lopez_paz_oquab import multimodal_prior_config
 
             assert multimodal_prior_config(config)["categories"] == c
             continue

@@ -67,7 +67,7 @@ def _plot_samples(model, config, path, title=""):
 
 def evaluate_checkpoint(model, config) -> dict:
     """Metrics stored in ``metrics.json``: the mixture metrics (``docs/evaluation.md``) over 5 sampling
-    seeds, or the image metrics of ``eval.images`` for image data sets."""
+    seeds, or the image metrics of ``eval.image_report`` for image data sets."""
     from zoo import data
 
     if data.is_mixture(config["dataset"]):
@@ -75,7 +75,7 @@ def evaluate_checkpoint(model, config) -> dict:
 
         return evaluate_mixture(model.sample, data.mixture(config["dataset"]))
     try:
-        from eval.images import evaluate_checkpoint_images
+        from eval.image_report import evaluate_checkpoint_images
     except ImportError:
         return {}
     return evaluate_checkpoint_images(model, config["dataset"])

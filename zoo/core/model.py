@@ -210,6 +210,14 @@ class GAN(keras.Model):
         """Per-input interpolation weights ε ~ U(0, 1) of the gradient penalties."""
         return keras.random.uniform((tf.shape(rec.real_logits)[0],), seed=self.seed_generator)
 
+    def record(self, real, z=None, player: str = "discriminator") -> Forward:
+        """A forward record of ``real`` (and, when given, ``z``) outside a training step, for inspection
+        and tests: ``model.record(x, z).fake_logits``, ``model.penalty(model.record(x, z))``."""
+        given = {"real": tf.convert_to_tensor(real)}
+        if z is not None:
+            given["z"] = tf.convert_to_tensor(z)
+        return Forward(self, player, **given)
+
     def pack_samples(self, x):
         """PacGAN packing: ``[m·B, ...]`` -> ``[B, ..., m·C]``, m consecutive samples side by side.
 

@@ -1,0 +1,113 @@
+"""The bundle of image metrics for MNIST / stacked-MNIST samples, with the real-data floor beside it.
+
+:func:`evaluate_images` turns generated samples in [-1, 1] into every number the papers report, always
+with N beside it and with the same metrics on **real test data of the same N** as the floor
+(docs/evaluation.md#fid-and-feature-metrics):
+
+* digit coverage and KL of the class histogram to uniform; for stacked MNIST the 1000-mode count and
+  KL (VEEGAN, Srivastava et al. 2017, arXiv:1705.07761; PacGAN, Lin et al. 2018, arXiv:1712.04086);
+* Inception score (Salimans et al. 2016, arXiv:1606.03498) and MODE score (Che et al. 2017,
+  arXiv:1612.02136) from the classifier's probabilities;
+* FID (Heusel et al. 2017, arXiv:1706.08500), KID (Bińkowski et al. 2018, arXiv:1801.01401),
+  precision/recall (Kynkäänniemi et al. 2019, arXiv:1904.06991) and density/coverage (Naeem et al.
+  2020, arXiv:2002.09797) on the classifier's features.
+
+The **reference** real set for FID/KID/precision-recall/density-coverage is N images from the training
+split (drawn with ``seed``) unless ``real`` is given; the **floor** is N images from the test split
+scored against that same reference. The formulas are in :mod:`eval.scores`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from eval import scores
+from eval.digits import as_scorer, classify
+from eval.reference import classified_real, train_marginal
+from eval.samples import check_images, infer_dataset
+
+__all__ = ["evaluate_images", "image_metrics"]
+
+
+def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10, kid_subsets: int = 100,
+                  kid_subset_size: int = 1000, seed: int = 0) -> dict:
+    """All scores for one classified set ``out`` against a classified reference set
+    (both from :func:`eval.digits.classify`).
+
+    ``reference`` may carry ``"radii"`` (k-NN radii of its features, reused across calls).
+    """
+    n = len(out["probs"])
+    digits = np.asarray(out["digits"])
+    balance = scores.class_balance(digits.ravel(), 10)
+    is_mean, is_std = scores.inception_score(out["probs"], splits=min(splits, n))
+    result = {
+        "n": n,
+        "digits_covered": balance["covered"],
+        "class_histogram": balance["histogram"],
+        "class_kl": balance["kl_to_uniform"],
+        "inception_score": {"mean": is_mean, "std": is_std, "n": n, "splits": min(splits, n)},
+        "mode_score": scores.mode_score(out["probs"], train_marginal(dataset)),
+        "fid": scores.frechet_distance(out["features"], reference["features"]),
+        "kid": scores.kernel_inception_distance(out["features"], reference["features"], kid_subsets,
+                                                kid_subset_size, seed=seed),
+    }
+    if "radii" not in reference:
+        reference["radii"] = scores.kth_nn_radii(reference["features"], [3, 5])
+    result.update(scores.prdc(reference["features"], out["features"], 3, 5, real_radii=reference["radii"]))
+    if dataset == "stacked_mnist":
+        stacked = scores.stacked_modes(digits)
+        result.update({"modes": stacked["modes"], "modes_kl": stacked["kl"]})
+    return result
+
+
+def evaluate_images(samples, dataset: str | None = None, *, classifier=None, seed: int = 0, real=None,
+                    floor: bool = True, splits: int = 10, kid_subsets: int = 100,
+                    kid_subset_size: int = 1000) -> dict:
+    """Every sample-quality and mode-coverage score for MNIST / stacked-MNIST samples in [-1, 1].
+
+    Args:
+        samples: ``[N, 28, 28, 1]`` or ``[N, 28, 28, 3]`` generator outputs in [-1, 1].
+        dataset: ``"mnist"`` or ``"stacked_mnist"`` (inferred from the channel count if ``None``).
+        classifier: ``None`` (the trained checkpoint, :func:`eval.classifier.load_classifier`), a Keras
+            model, or any :class:`eval.inception.Scorer`.
+        seed: seeds the real reference/floor draws and KID's subsets.
+        real: optional real reference images in [-1, 1]; default N training images.
+        floor: also score N real **test** images against the same reference
+            (docs/evaluation.md#fid-and-feature-metrics).
+        splits, kid_subsets, kid_subset_size: Inception-score splits (10) and KID subsets (100 × 1000).
+
+    Returns:
+        A JSON-serialisable dict: ``n``, ``digits_covered``, ``class_histogram``, ``class_kl``,
+        ``inception_score`` {mean, std, n, splits}, ``mode_score``, ``fid`` {fid, eps_added, ...},
+        ``kid`` {kid, kid_std, ...}, ``precision``, ``recall``, ``density``, ``coverage`` (k 3 / 5),
+        for stacked MNIST ``modes`` and ``modes_kl``; ``reference`` (what FID etc. compare with) and
+        ``floor`` (the same metrics on real test data of the same N, plus how accurately the classifier
+        labels it: ``digit_accuracy``).
+    """
+    x = check_images(samples, dataset, min_n=max(2, splits))
+    dataset = dataset or infer_dataset(x)
+    scorer = as_scorer(classifier)
+    n = len(x)
+    if real is None:
+        reference = classified_real(scorer, dataset, "train", n, seed)
+        ref_info = {"source": f"{dataset} train split", "n": n, "seed": seed}
+    else:
+        ref_images = check_images(real, dataset, min_n=6)
+        reference = classify(scorer, ref_images, dataset)
+        ref_info = {"source": "given", "n": len(ref_images)}
+    kwargs = {"splits": splits, "kid_subsets": kid_subsets, "kid_subset_size": kid_subset_size, "seed": seed}
+    result = {"dataset": dataset, "classifier": getattr(scorer, "name", type(scorer).__name__)}
+    result.update(image_metrics(classify(scorer, x, dataset), reference, dataset, **kwargs))
+    result["reference"] = ref_info
+    if floor:
+        # A different seed from the reference draw, so the floor never shares images with it by design.
+        test = classified_real(scorer, dataset, "test", n, seed + 1)
+        key = tuple(sorted(kwargs.items()))
+        cached = test.get("floor", {}).get(key) if real is None else None
+        if cached is None:
+            cached = image_metrics(test, reference, dataset, **kwargs)
+            cached["digit_accuracy"] = float(np.mean(np.asarray(test["digits"]) == test["true_digits"]))
+            cached["source"] = f"{dataset} test split"
+            if real is None:  # the default reference is cached too, so the floor is reusable
+                test.setdefault("floor", {})[key] = cached
+        result["floor"] = cached
+    return result

@@ -1,0 +1,91 @@
+"""Reading image samples from ``.npy``/``.npz`` files and checking their shape and range.
+
+Every image metric of the toolkit takes generator outputs: float arrays ``[N, H, W, C]`` in [-1, 1],
+the tanh range of the zoo's generators. MNIST samples are ``[N, 28, 28, 1]`` and stacked-MNIST samples
+``[N, 28, 28, 3]`` (see the conventions of docs/evaluation.md). :func:`check_images` rejects anything else
+with a :class:`SampleError` whose message says what is wrong, so a command line can print it as one line.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DATASETS", "SampleError", "check_images", "infer_dataset", "load_samples"]
+
+#: The image data sets with an offline evaluation classifier.
+DATASETS = ("mnist", "stacked_mnist")
+_CHANNELS = {"mnist": 1, "stacked_mnist": 3}
+
+
+class SampleError(ValueError):
+    """Samples are missing, unreadable, or have the wrong shape or range; the message says which."""
+
+
+def load_samples(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
+    """Read samples from ``.npy`` or ``.npz`` (``key``, else ``samples``, else its only array)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SampleError(f"samples file not found: {path}")
+    if path.suffix not in (".npy", ".npz"):
+        raise SampleError(f"samples must be a .npy or .npz file, got {path.name}")
+    try:
+        data = np.load(path, allow_pickle=False)  # never unpickle: sample files are untrusted input
+    except Exception as err:  # noqa: BLE001 - numpy raises ValueError/OSError/EOFError/zipfile errors
+        raise SampleError(f"cannot read {path}: {err}") from None
+    if isinstance(data, np.ndarray):
+        return data
+    with data:
+        names = list(data.keys())
+        name = key or ("samples" if "samples" in names else (names[0] if len(names) == 1 else None))
+        if name not in names:
+            raise SampleError(f"{path} holds arrays {names}; expected one named "
+                              f"{key or 'samples'!r} (or a single array)")
+        return data[name]
+
+
+def infer_dataset(images) -> str:
+    """``mnist`` for one channel, ``stacked_mnist`` for three (28×28 images)."""
+    shape = np.shape(images)
+    if len(shape) == 3 or (len(shape) == 4 and shape[-1] == 1):
+        return "mnist"
+    if len(shape) == 4 and shape[-1] == 3:
+        return "stacked_mnist"
+    raise SampleError(f"cannot tell the data set from sample shape {shape}; expected [N,28,28,1] or [N,28,28,3]")
+
+
+def check_images(samples, dataset: str | None = None, min_n: int = 1) -> np.ndarray:
+    """Validate samples and return them as float32 ``[N, H, W, C]`` in [-1, 1].
+
+    ``dataset`` is ``"mnist"`` (``[N,28,28,1]``; ``[N,28,28]`` is accepted), ``"stacked_mnist"``
+    (``[N,28,28,3]``), ``None`` (one of those two, from the channel count) or ``"any"`` (any size, 1 or 3
+    channels; for the Inception network). Rejects (``SampleError``): wrong rank or size, fewer than
+    ``min_n`` samples, non-finite values, and values outside [-1, 1] (beyond a 1e-3 tolerance) — the
+    usual sign of images saved in [0, 255] or [0, 1], which would silently distort every score.
+    """
+    x = np.asarray(samples)
+    if x.dtype.kind not in "fiu":
+        raise SampleError(f"samples must be numeric, got dtype {x.dtype}")
+    if x.ndim == 3:
+        x = x[..., None]
+    if dataset == "any":
+        if x.ndim != 4 or x.shape[-1] not in (1, 3) or min(x.shape[1:3]) < 1:
+            raise SampleError(f"samples must have shape [N, H, W, 1 or 3], got {list(x.shape)}")
+    else:
+        dataset = dataset or infer_dataset(x)
+        if dataset not in DATASETS:
+            raise SampleError(f"unknown image data set {dataset!r}; known: {', '.join(DATASETS)}")
+        want = (28, 28, _CHANNELS[dataset])
+        if x.ndim != 4 or tuple(x.shape[1:]) != want:
+            raise SampleError(f"{dataset} samples must have shape [N, {', '.join(map(str, want))}], "
+                              f"got {list(x.shape)}")
+    if len(x) < min_n:
+        raise SampleError(f"need at least {min_n} samples, got {len(x)}")
+    x = x.astype(np.float32)
+    if not np.all(np.isfinite(x)):
+        raise SampleError("samples contain NaN or infinite values")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1.001 or hi > 1.001:
+        raise SampleError(f"samples must be generator outputs in [-1, 1], got range [{lo:.3g}, {hi:.3g}]")
+    return np.clip(x, -1.0, 1.0)
