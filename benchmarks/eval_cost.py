@@ -1,4 +1,4 @@
-"""Wall time of ``eval.images.evaluate_images`` at the protocol sample sizes.
+"""Wall time of ``eval.image_metrics.evaluate_images`` at the protocol sample sizes.
 
     python -m benchmarks.eval_cost [--mnist-n 10000] [--stacked-n 26000] [--json]
 
@@ -57,7 +57,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from eval.classifier import load_classifier, mnist_scorer
-    from eval.images import evaluate_images, real_images
+    from eval.image_metrics import evaluate_images
+    from eval.reference import real_images
 
     scorer, t_load, _ = _timed(lambda: mnist_scorer(load_classifier()))
     report = {"classifier_load_s": t_load, "cpu_count": os.cpu_count(), "load_average": os.getloadavg()}

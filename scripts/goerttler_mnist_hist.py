@@ -1,4 +1,4 @@
-"""Goerttler & Kloft (paper 000) Fig. 6: class histograms of 2,000 classified MNIST samples.
+"""Goerttler & Kloft (2019) Fig. 6: class histograms of 2,000 classified MNIST samples.
 
     python -m scripts.goerttler_mnist_hist
     python -m scripts.goerttler_mnist_hist --checkpoint gan_mnist weighted_prior_mnist masked_prior_mnist --seeds 0 1 2 3 4
@@ -6,15 +6,16 @@
 For every checkpoint, ``--n`` samples (paper: 2,000) are drawn with each sampling seed, from the model's
 own prior (the learned prior for the masked/weighted models, as in the paper) and, for the
 learned-prior models, also from the constant prior; each sample is classified with the MNIST CNN of
-PROTOCOLS §3 (``eval.classifier``, ``checkpoints/mnist_classifier``). Reported per model (mean ± std
-over sampling seeds): digits covered (classes with at least one sample, and with at least 1 % of the
-samples), the share of the most and least frequent digit, and KL(p ‖ uniform) of the class histogram
-(natural log; 0 = perfectly fair, ln 10 = 2.30 = one digit), with 2,000 real test digits as the floor.
+docs/evaluation.md#mnist-classifier (``eval.classifier``, ``checkpoints/mnist_classifier``). Reported
+per model (mean ± std over sampling seeds): digits covered (classes with at least one sample, and with
+at least 1 % of the samples), the share of the most and least frequent digit, and KL(p ‖ uniform) of
+the class histogram (natural log; 0 = perfectly fair, ln 10 = 2.30 = one digit), with 2,000 real test
+digits as the floor.
 The paper's result is qualitative: the constant-prior GAN "only captures the digit 1" in its MLP
 setting and masking/weighting spread the samples more fairly over the digits.
 
 Writes ``results/goerttler_mnist_hist.{json,md,png}``. The seeds are sampling seeds of one trained model
-per method (training several MNIST GANs per method is beyond this CPU budget).
+per method (training several MNIST GANs per method is beyond our CPU budget).
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
     import zoo
     from eval.classifier import load_classifier, predict_probs
     from zoo import data
-    from zoo.weighted_prior import WeightedPriorGAN
+    from zoo.methods.goerttler_kloft import WeightedPriorGAN
 
     classifier = load_classifier()
     rows = {}

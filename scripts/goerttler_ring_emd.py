@@ -1,4 +1,4 @@
-"""Goerttler & Kloft (paper 000) Sec. 4.1: EMD on the 8-Gaussian ring, the rate sweep (Fig. 4) and Fig. 3.
+"""Goerttler & Kloft (2019) Sec. 4.1: EMD on the 8-Gaussian ring, the rate sweep (Fig. 4) and Fig. 3.
 
     python -m scripts.goerttler_ring_emd                       # defaults below, a few minutes per run
     python -m scripts.goerttler_ring_emd --seeds 0 1 2 3 4 --steps 4000 --sweep-seeds 0 1 2
@@ -9,7 +9,7 @@ Part 1 (the EMD table, paper: constant 0.3195, constant masked at generation onl
 pre-sample n = 2m = 512, see ``zoo/configs.py``):
 
 * a constant-prior GAN, evaluated with its prior as is and masked at generation only (r = 0.5,
-  ``zoo.weighted_prior.masked_at_generation``);
+  ``zoo.methods.goerttler_kloft.masked_at_generation``);
 * a weighted-prior GAN (w ∝ s) and a masked-prior GAN (r = 0.5), evaluated with their learned prior
   (and, for reference, with the constant prior).
 
@@ -19,7 +19,7 @@ the sweep seeds, drawn against r with the constant-prior mean and the real-vs-re
 Part 3 (Fig. 3): the learned prior s(z) of the seed-0 models over the z-plane.
 
 EMD: exact W1 with Euclidean cost between ``--n-eval`` generated points and as many fresh data points
-(PROTOCOLS §5 [REC]); the floor is the EMD between two independent real samples of that size.
+(docs/evaluation.md#emd); the floor is the EMD between two independent real samples of that size.
 Results: ``results/goerttler_ring_emd.{json,md}``, ``results/goerttler_rate_sweep.{json,png}``,
 ``results/goerttler_learned_prior.{json,png}``. Trained models go to ``runs/goerttler_ring/`` and are
 reused when the script is run again with the same settings.
@@ -46,7 +46,7 @@ LABELS = {"constant": "constant prior", "constant_masked_at_generation": "consta
 
 
 def method_config(method, steps=None, loss=None, seed=0, **method_kwargs):
-    """The zoo config of ``method`` on ring8 (paper 000 Table 1 setup) with optional overrides.
+    """The zoo config of ``method`` on ring8 (Goerttler & Kloft Table 1 setup) with optional overrides.
 
     ``weighted_prior``/``masked_prior`` resolve to the published entries (so seed 0 with the default
     steps reuses ``checkpoints/<entry>``); ``gan`` is the same setup with the constant prior.
@@ -82,7 +82,7 @@ def evaluate(sample_fn, mixture, n, seed):
 def part_table(args, mixture):
     """Part 1: the four EMDs of Sec. 4.1 (and two reference rows) over ``args.seeds``."""
     from eval.emd import emd
-    from zoo.weighted_prior import masked_at_generation
+    from zoo.methods.goerttler_kloft import masked_at_generation
 
     rows = {k: [] for k in LABELS}
     models0 = {}

@@ -33,13 +33,13 @@ def prior_grid(model, size: int = 200):
     """Scores s(z) and mode labels of G(z) on a ``size``×``size`` grid over the prior's 2-D support."""
     from eval.mixture import std_distances
     from zoo import data
-    from zoo.weighted_prior import centered_scores, prior_scores
+    from zoo.methods.goerttler_kloft import centered_scores, prior_scores
 
     if model.prior.kind != "uniform" or model.prior.dim != 2:
-        raise ValueError("the learned-prior plot needs a 2-D uniform prior (paper 000, Fig. 3)")
+        raise ValueError("the learned-prior plot needs a 2-D uniform prior (Goerttler & Kloft 2019, Fig. 3)")
     axis = np.linspace(model.prior.low, model.prior.high, size, dtype=np.float32)
     zz = np.stack(np.meshgrid(axis, axis, indexing="xy"), -1).reshape(-1, 2)
-    # Centred for Wasserstein critics (zoo.weighted_prior): the grid is uniform on p_z's support,
+    # Centred for Wasserstein critics (zoo.methods.goerttler_kloft): the grid is uniform on p_z's support,
     # so its mean critic value is the p_z mean the model centres on.
     scores = prior_scores(model, zz, "mean" if centered_scores(model) else None).numpy().reshape(size, size)
     x = model.generator.predict(zz, batch_size=8192, verbose=0)

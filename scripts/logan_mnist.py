@@ -17,7 +17,7 @@ Metrics:
   images after every epoch (250 steps) and the best 3-point moving average is reported beside the
   final checkpoint's value on ``--ssim-images`` images.
 * **Inception score / MODE score / digit coverage / class KL / FID** of 10,000 samples with the MNIST
-  classifier (``eval.images.evaluate_images``, PROTOCOLS §3–4; real-test-data floors of the same N),
+  classifier (``eval.image_metrics.evaluate_images``, docs/evaluation.md; real-test-data floors of the same N),
   when ``checkpoints/mnist_classifier`` exists.
 
     python -m scripts.logan_mnist --steps 3000 --seeds 0
@@ -121,7 +121,7 @@ def evaluate(folder, x_test, num_samples, seed) -> dict:
             result["ssim_history"] = history
             result["ssim_best_moving_average"] = best_moving_average([h["ssim"] for h in history])
     try:
-        from eval.images import evaluate_checkpoint_images
+        from eval.image_report import evaluate_checkpoint_images
 
         scores = evaluate_checkpoint_images(model, "mnist", num_samples=num_samples, seed=seed)
     except Exception as err:  # the classifier belongs to another issue; report its absence

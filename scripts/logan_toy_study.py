@@ -1,5 +1,5 @@
-"""LOGAN toy study (Sharma & Namboodiri 2018, Sec. 4.1–4.2; PROTOCOLS.md §1.3): does the pair-wise
-gradient penalty help a BiGAN keep every mode?
+"""LOGAN toy study (Sharma & Namboodiri 2018, arXiv:1802.00771, Sec. 4.1–4.2; docs/methods/logan.md):
+does the pair-wise gradient penalty help a BiGAN keep every mode?
 
 Grid of BiGANs, each trained by the ordinary CLI (one ``python -m train.run`` subprocess per cell, so
 every number is reproducible with the command stored beside it):
@@ -11,9 +11,9 @@ z ~ U(-1, 1) (1-D, as in Fig. 4), batch 256, Adam 1e-4 (0.5, 0.9), λ = 0.1, one
 (5 for Wasserstein; ``--steps`` counts D updates like the authors' code, so a Wasserstein cell makes
 steps/5 G updates). ``wasserstein`` with the penalty is the WGAN-GP loss entry (no clipping, like
 LOGAN's ``w``); without a penalty its critic is clipped to ±0.01 (WGAN), since an unconstrained critic
-has no Wasserstein meaning. The paper trains 40,000 steps; ``--steps`` sets what this machine affords.
+has no Wasserstein meaning. The paper trains 40,000 steps; ``--steps`` sets what the compute budget affords.
 
-Each run's ``metrics.json`` holds the PROTOCOLS §2 mixture metrics (2,500 samples, 3-std HQ threshold,
+Each run's ``metrics.json`` holds the mixture metrics of docs/evaluation.md (2,500 samples, 3-std HQ threshold,
 KL of the HQ histogram to uniform) averaged over 5 sampling seeds; this script reports mean ± std over
 the **training** seeds, the paired with-minus-without-penalty differences, and writes
 ``results/logan_toy_study.{json,md}``. Re-running skips finished cells (their checkpoints are kept
@@ -40,8 +40,8 @@ LOSSES = ("vanilla", "wasserstein", "lol1", "lol2")
 PENALTIES = ("none", "pairwise")
 METRICS = ("modes", "hq_fraction", "kl", "jsd", "emd")
 
-# The paper's toy figures are qualitative; its only numbers are on images (PROTOCOLS §6). What it
-# claims for this experiment (Sec. 4.2) is recorded here so the report can say whether it held.
+# The paper's toy figures are qualitative; its only numbers are on images (docs/evaluation.md#ref-logan).
+# What it claims for this experiment (Sec. 4.2) is recorded here so the report can say whether it held.
 PAPER_CLAIM = ("Sec. 4.2: the vanilla BiGAN 'consistently lost a few modes'; Wasserstein was unstable "
                "(converged only at the end on the ring, not on the grid); with the pair-wise penalty and "
                "the logit loss 'almost all of the modes are captured'.")

@@ -1,4 +1,4 @@
-"""Lopez-Paz & Oquab (paper 001) Fig. 1: the 2×2 ablation of covering initialization × multimodal noise.
+"""Lopez-Paz & Oquab Fig. 1: the 2×2 ablation of covering initialization × multimodal noise.
 
     python -m scripts.lopez_paz_fig1                          # 3 seeds, the multimodal_covering_ring8 config
     python -m scripts.lopez_paz_fig1 --seeds 0 1 2 3 4 --steps 4000
@@ -12,10 +12,10 @@ Four GANs per seed on the 8-Gaussian ring, identical except for the two factors:
 
 Everything else is the ``multimodal_covering_ring8`` zoo config (paper Sec. 4: G and D with two hidden
 layers of 128 ReLU, Adam with default parameters, 10 D steps per G step; a ~ U(-1, 1)²). Metrics on
-2,500 samples (PROTOCOLS §2): modes captured, % high-quality samples (within 3σ), reverse KL of the HQ
-histogram, and the **fraction between modes**: samples farther than ``--between`` standard deviations
-(default 10σ = 0.1 on the ring, a quarter of the way to the midpoint between neighbouring modes) from
-every mode. The paper's claim is qualitative: the joint use "places no mass between the modes" and is
+2,500 samples (docs/evaluation.md#modes-and-high-quality-samples): modes captured, % high-quality
+samples (within 3σ), reverse KL of the HQ histogram, and the **fraction between modes**: samples
+farther than ``--between`` standard deviations (default 10σ = 0.1 on the ring, a quarter of the way to
+the midpoint between neighbouring modes) from every mode. The paper's claim is qualitative: the joint use "places no mass between the modes" and is
 "robust with respect to all hyperparameters and random initializations".
 
 Writes ``results/lopez_paz_fig1.{json,md,png}``; the figure shows the generator at initialization
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
 
     from eval.mixture import mixture_metrics
     from zoo import configs, data
-    from zoo.covering import covering_init_from_config
+    from zoo.methods.lopez_paz_oquab import covering_init_from_config
     from zoo.methods import build_model
 
     mixture = data.mixture("ring8")

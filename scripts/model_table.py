@@ -4,7 +4,7 @@
 
 ``metrics.json`` is written by ``python -m train.run --model NAME --publish``. Mixture checkpoints: modes,
 % high-quality samples, reverse KL and JSD of the HQ histogram, EMD and its real-vs-real floor, mean ±
-std over 5 sampling seeds of 2,500 samples (PROTOCOLS §2, §5); ``python -m eval.missing_modes --checkpoint
+std over 5 sampling seeds of 2,500 samples (docs/evaluation.md); ``python -m eval.missing_modes --checkpoint
 NAME`` recomputes them. Image checkpoints: digits covered, class KL, Inception and MODE scores and FID on
 the MNIST classifier's features (10,000 samples), with the real test digits' figures as a last row.
 Learned-prior models are scored with the prior they were trained with (``model.sample``'s default).
@@ -35,7 +35,7 @@ def mixture_row(name: str, metrics: dict) -> str:
 
 
 def image_row(name: str, m: dict) -> str:
-    """One markdown row for an image checkpoint (or the real-data floor) scored by ``eval.images``."""
+    """One markdown row for an image checkpoint (or the real-data floor) scored by ``eval.image_report``."""
     inception = m["inception_score"]
     return (f"| {name} | {m.get('dataset', '')} | {m['digits_covered']}/10 | {m['class_kl']:.4f} | "
             f"{inception['mean']:.2f} ± {inception['std']:.2f} | {m['mode_score']:.2f} | {m['fid']['fid']:.1f} |")

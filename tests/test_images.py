@@ -12,7 +12,7 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from eval import classifier as clf  # noqa: E402
-from eval import images, scores  # noqa: E402
+from eval import image_metrics, image_report, plots, reference, samples, scores, third_party  # noqa: E402
 from eval.inception import INCEPTION_WEIGHTS_FILE, InceptionScorer, Scorer  # noqa: E402
 from zoo import stacked_mnist as sm  # noqa: E402
 
@@ -64,9 +64,9 @@ def fake_mnist(monkeypatch):
         return np.concatenate([constant_digit(k, per, rng, noise=2) for k in range(10)]), labels
 
     monkeypatch.setattr(sm, "mnist_digits", digits)
-    monkeypatch.setattr(images, "_REAL_CACHE", {})
-    monkeypatch.setattr(images, "_MARGINALS", {})
-    return digits
+    reference.clear_caches()  # real sets and the label marginal cached from the real MNIST pool
+    yield digits
+    reference.clear_caches()
 
 
 # -------------------------------------------------------------------------- Inception wrapper
@@ -112,6 +112,23 @@ def test_classifier_architecture_and_range_mapping():
     x = np.zeros((3, 28, 28, 1), np.float32)
     assert clf.predict_probs(model, x).shape == (3, 10)
     assert clf.features(model, x).shape == (3, 128)
+
+
+def test_scorer_cache_lives_on_the_model():
+    a, b = clf.build_classifier(0), clf.build_classifier(1)
+    assert clf.mnist_scorer(a) is clf.mnist_scorer(a) and clf.mnist_scorer(a).model is a
+    assert clf.mnist_scorer(b) is not clf.mnist_scorer(a) and clf.mnist_scorer(b).model is b
+    assert clf.mnist_scorer(a, batch_size=7).batch_size == 7 and clf.mnist_scorer(a).batch_size == 1000
+
+
+def test_rewritten_classifier_checkpoint_is_loaded_again(tmp_path):
+    first = clf.load_classifier(clf.save_classifier(clf.build_classifier(0), tmp_path / "clf"))
+    assert clf.load_classifier(tmp_path / "clf") is first  # cached while the checkpoint is unchanged
+    other = clf.build_classifier(1)
+    clf.checkpoint.save(other, tmp_path / "clf")  # rewritten behind the cache's back
+    x = np.random.default_rng(2).uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(clf.predict_probs(clf.load_classifier(tmp_path / "clf"), x),
+                               clf.predict_probs(other, x), atol=1e-6)
 
 
 def test_checkpoint_roundtrip_and_checksum_errors(tmp_path):
@@ -180,7 +197,7 @@ def test_stacked_mnist_through_tfds_mock_data():
 # -------------------------------------------------------------------------------- evaluate_images
 def test_evaluate_images_collapsed_mnist_hand_values(fake_mnist):
     samples = constant_digit(3, 100).astype(np.float32)[..., None] / 127.5 - 1.0
-    out = images.evaluate_images(samples, "mnist", classifier=OracleScorer(), kid_subsets=3)
+    out = image_metrics.evaluate_images(samples, "mnist", classifier=OracleScorer(), kid_subsets=3)
     assert out["n"] == 100 and out["digits_covered"] == 1 and out["class_histogram"][3] == 100
     assert out["class_kl"] == pytest.approx(np.log(10))
     assert out["inception_score"]["mean"] == pytest.approx(1.0)
@@ -196,14 +213,14 @@ def test_evaluate_images_collapsed_mnist_hand_values(fake_mnist):
 
 def test_evaluate_images_stacked_collapse_and_real_reference(fake_mnist):
     one = np.stack([constant_digit(d, 60) for d in (3, 1, 4)], -1).astype(np.float32) / 127.5 - 1.0
-    out = images.evaluate_images(one, classifier=OracleScorer(), kid_subsets=3)
+    out = image_metrics.evaluate_images(one, classifier=OracleScorer(), kid_subsets=3)
     assert out["dataset"] == "stacked_mnist"
     assert out["modes"] == 1 and out["modes_kl"] == pytest.approx(np.log(1000))
     assert out["digits_covered"] == 3 and out["inception_score"]["mean"] == pytest.approx(1.0)
     assert out["floor"]["modes"] > 40 and out["floor"]["digit_accuracy"] == 1.0
-    real, _ = images.real_images("stacked_mnist", "train", 60, seed=9)
-    given = images.evaluate_images(one, "stacked_mnist", classifier=OracleScorer(), real=real, floor=False,
-                                   kid_subsets=3)
+    real, _ = reference.real_images("stacked_mnist", "train", 60, seed=9)
+    given = image_metrics.evaluate_images(one, "stacked_mnist", classifier=OracleScorer(), real=real,
+                                          floor=False, kid_subsets=3)
     assert given["reference"]["source"] == "given" and "floor" not in given
 
 
@@ -212,11 +229,11 @@ def test_evaluate_checkpoint_images_samples_the_model(fake_mnist):
         def sample(self, n, seed=None):
             return constant_digit(7, n).astype(np.float32)[..., None] / 127.5 - 1.0
 
-    out = images.evaluate_checkpoint_images(Model(), "mnist", num_samples=50, seed=1, classifier=OracleScorer(),
-                                            kid_subsets=2)
+    out = image_report.evaluate_checkpoint_images(Model(), "mnist", num_samples=50, seed=1,
+                                                  classifier=OracleScorer(), kid_subsets=2)
     assert out["n"] == 50 and out["digits_covered"] == 1 and out["sample_seed"] == 1
     assert out["scalars"]["digits_covered"].startswith("1 (real: 10")
-    skipped = images.evaluate_checkpoint_images(Model(), "cifar10")
+    skipped = image_report.evaluate_checkpoint_images(Model(), "cifar10")
     assert "no evaluation classifier" in skipped["skipped"]
 
 
@@ -227,9 +244,9 @@ def test_checkpoint_report_counts_the_missing_digits_with_a_third_party_discrimi
         def sample(self, n, seed=None):
             return constant_digit(7, n).astype(np.float32)[..., None] / 127.5 - 1.0
 
-    out = images.evaluate_checkpoint_images(Model(), "mnist", num_samples=300, classifier=OracleScorer(),
-                                            kid_subsets=2, third_party={"sigmas": (0.05,), "steps": 400,
-                                                                         "base": 8, "learning_rate": 2e-3})
+    out = image_report.evaluate_checkpoint_images(Model(), "mnist", num_samples=300, classifier=OracleScorer(),
+                                                  kid_subsets=2, third_party={"sigmas": (0.05,), "steps": 400,
+                                                                               "base": 8, "learning_rate": 2e-3})
     tp = out["third_party"]
     assert tp["n_test"] == 100 and [r["sigma"] for r in tp["results"]] == [0.05]
     counts, literal = tp["results"][0]["counts"], tp["results"][0]["counts_p_generated"]
@@ -237,14 +254,26 @@ def test_checkpoint_report_counts_the_missing_digits_with_a_third_party_discrimi
     assert "90 / " in out["scalars"]["missing (σ=0.05; t=0.5/0.9/0.99)"]
 
 
+def test_classified_real_sets_are_cached_per_live_scorer(fake_mnist):
+    import gc
+
+    scorer = OracleScorer()
+    first = reference.classified_real(scorer, "mnist", "test", 20, 0)
+    assert reference.classified_real(scorer, "mnist", "test", 20, 0) is first
+    assert reference.classified_real(OracleScorer(), "mnist", "test", 20, 0) is not first
+    del scorer
+    gc.collect()
+    assert len(reference._REAL_SETS) == 0  # nothing outlives its scorer, so nothing can be handed on
+
+
 def test_check_images_rejects_bad_inputs():
-    with pytest.raises(images.SampleError, match=r"\[-1, 1\]"):
-        images.check_images(np.full((4, 28, 28, 1), 255.0))
-    with pytest.raises(images.SampleError, match="shape"):
-        images.check_images(np.zeros((4, 32, 32, 1)), "mnist")
-    with pytest.raises(images.SampleError, match="NaN"):
-        images.check_images(np.full((4, 28, 28, 3), np.nan))
-    assert images.check_images(np.zeros((4, 28, 28))).shape == (4, 28, 28, 1)
+    with pytest.raises(samples.SampleError, match=r"\[-1, 1\]"):
+        samples.check_images(np.full((4, 28, 28, 1), 255.0))
+    with pytest.raises(samples.SampleError, match="shape"):
+        samples.check_images(np.zeros((4, 32, 32, 1)), "mnist")
+    with pytest.raises(samples.SampleError, match="NaN"):
+        samples.check_images(np.full((4, 28, 28, 3), np.nan))
+    assert samples.check_images(np.zeros((4, 28, 28))).shape == (4, 28, 28, 1)
 
 
 # ------------------------------------------------------------------------ third-party discriminator
@@ -255,8 +284,8 @@ def test_third_party_discriminator_finds_the_missing_mode():
     black, white = -np.ones((64, 28, 28, 1), np.float32), np.ones((64, 28, 28, 1), np.float32)
     real_train = np.concatenate([black, white])
     test = np.concatenate([black[:20], white[:20]])
-    out = images.third_party_missing_modes(real_train, black + 0.01 * rng.normal(size=black.shape), test,
-                                           sigmas=(0.5,), steps=60, base=8, learning_rate=2e-3)
+    out = third_party.third_party_missing_modes(real_train, black + 0.01 * rng.normal(size=black.shape), test,
+                                                sigmas=(0.5,), steps=60, base=8, learning_rate=2e-3)
     counts = out["results"][0]["counts"]
     assert out["n_test"] == 40 and counts["0.5"] == 20
     assert counts["0.5"] >= counts["0.9"] >= counts["0.99"]
@@ -284,8 +313,8 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys):
 
 # ------------------------------------------------------------------------------------------ plots
 def test_plots_write_png(tmp_path):
-    grid = images.plot_grid(np.random.default_rng(0).uniform(-1, 1, (10, 28, 28, 3)), tmp_path / "g.png")
-    hist = images.plot_histogram([5, 3, 0, 2], tmp_path / "h.png", title="classes")
+    grid = plots.plot_grid(np.random.default_rng(0).uniform(-1, 1, (10, 28, 28, 3)), tmp_path / "g.png")
+    hist = plots.plot_histogram([5, 3, 0, 2], tmp_path / "h.png", title="classes")
     for path in (grid, hist):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -303,6 +332,7 @@ def test_trained_classifier_on_real_test_digits(tmp_path, capsys):
     assert scores.inception_score(probs)[0] >= 9.5
     path = tmp_path / "real.npy"
     np.save(path, x)
+    capsys.readouterr()  # drop what loading MNIST may have printed (tfds prepares it on first use)
     assert inception_score.main(["--samples", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["inception_score"]["n"] == 2000 and result["inception_score"]["mean"] >= 9.5

@@ -17,7 +17,7 @@ GRID = data.mixture("grid25")
 def test_mixture_definitions():
     assert RING.num_modes == 8 and RING.std == 0.01
     assert np.allclose(np.linalg.norm(RING.means, axis=1), 1.0)
-    # 8 distinct angles (not the Unrolled demo's 7-mode linspace bug, PROTOCOLS §7.1).
+    # 8 distinct angles (not the Unrolled demo's 7-mode linspace bug, docs/evaluation.md#mixture-benchmarks).
     assert len({tuple(np.round(m, 6)) for m in RING.means}) == 8
     assert GRID.num_modes == 25 and set(GRID.means[:, 0]) == {-4.0, -2.0, 0.0, 2.0, 4.0}
     assert data.mixture("cube27").means.shape == (27, 3)
