@@ -19,6 +19,7 @@ Needs the trained classifier (``python -m eval.classifier``). Run with ``nice -n
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -66,10 +67,11 @@ def main(argv=None) -> int:
     runs = [("mnist", args.mnist_n), ("stacked_mnist", args.stacked_n)]
     for dataset, n in runs:
         # Samples: real test images, drawn with seeds the reference (seed) and floor (seed + 1) do not use.
-        (samples, _), t_data, _ = _timed(lambda: real_images(dataset, "test", n, seed=args.seed + 100))
-        cold, t_cold, c_cold = _timed(lambda: evaluate_images(samples, dataset, classifier=scorer, seed=args.seed))
+        (samples, _), t_data, _ = _timed(functools.partial(real_images, dataset, "test", n, seed=args.seed + 100))
+        score = functools.partial(evaluate_images, dataset=dataset, classifier=scorer, seed=args.seed)
+        cold, t_cold, c_cold = _timed(functools.partial(score, samples))
         samples2, _ = real_images(dataset, "test", n, seed=args.seed + 200)
-        _, t_warm, c_warm = _timed(lambda: evaluate_images(samples2, dataset, classifier=scorer, seed=args.seed))
+        _, t_warm, c_warm = _timed(functools.partial(score, samples2))
         report[dataset] = {"n": n, "sample_build_s": t_data, "cold_s": t_cold, "warm_s": t_warm,
                            "cold_cpu_s": c_cold, "warm_cpu_s": c_warm,
                            "samples": _summary(cold), "floor": _summary(cold["floor"]),

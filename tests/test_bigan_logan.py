@@ -13,8 +13,8 @@ import tensorflow as tf
 
 from zoo import configs
 from zoo.core import losses, penalties
-from zoo.methods.bigan import BiGAN
 from zoo.core.priors import Prior
+from zoo.methods.bigan import BiGAN
 
 REAL = np.array([1.0, -2.0], np.float32)  # D's logits on the real pairs (x, E(x))
 FAKE = np.array([0.5, 3.0], np.float32)  # D's logits on the fake pairs (G(z), z)
@@ -230,10 +230,12 @@ def test_toy_networks_follow_the_protocol():
     from zoo.methods import build_model
 
     config = configs.resolve("logan_bigan_ring8")
-    assert (config["loss"], config["penalty"], config["gp_weight"], config["batch_size"]) == ("lol1", "pairwise", 0.1, 256)
+    got = (config["loss"], config["penalty"], config["gp_weight"], config["batch_size"])
+    assert got == ("lol1", "pairwise", 0.1, 256)
     model = build_model(config)
-    dense = [l for l in model.discriminator.get_layer("discriminator_body").layers if isinstance(l, keras.layers.Dense)]
-    assert [l.units for l in dense] == [512, 512, 512, 1]
+    body = model.discriminator.get_layer("discriminator_body").layers
+    dense = [layer for layer in body if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [512, 512, 512, 1]
     assert model.d_steps == 1 and model.encoder.output_shape == (None, 1)
     init = dense[0].kernel_initializer.get_config()
     assert init["scale"] == pytest.approx(1.43 ** 2) and init["distribution"] == "uniform"

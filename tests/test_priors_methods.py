@@ -17,12 +17,21 @@ from scipy import stats
 
 from zoo import checkpoint, configs, data
 from zoo.core import networks
-from zoo.methods.lopez_paz_oquab import covering_init, moments
-from zoo.methods.goerttler_kloft import MaskedPriorGAN, masked_probs
-from zoo.methods import build_model
 from zoo.core.priors import Prior
-from zoo.methods.goerttler_kloft import (WeightedPriorGAN, centered_scores, learned_prior_latent, masked_at_generation,
-                                prior_scores, resample, validate_weight_function, weighted_probs)
+from zoo.methods import build_model
+from zoo.methods.goerttler_kloft import (
+    MaskedPriorGAN,
+    WeightedPriorGAN,
+    centered_scores,
+    learned_prior_latent,
+    masked_at_generation,
+    masked_probs,
+    prior_scores,
+    resample,
+    validate_weight_function,
+    weighted_probs,
+)
+from zoo.methods.lopez_paz_oquab import covering_init, moments
 
 # A fixed score table: distinct scores in shuffled order.
 SCORES = np.array([0.30, 0.91, 0.05, 0.62, 0.47, 0.88, 0.12, 0.75, 0.55, 0.20], np.float32)
@@ -201,7 +210,8 @@ def test_save_load_round_trip_gives_identical_samples(cls, tmp_path):
     np.testing.assert_array_equal(loaded.sample(64, seed=9), model.sample(64, seed=9))
 
 
-@pytest.mark.parametrize("cls,loss,gp", [(MaskedPriorGAN, "wasserstein_gp", 10.0), (WeightedPriorGAN, "non_saturating", 0.0)])
+@pytest.mark.parametrize("cls,loss,gp", [(MaskedPriorGAN, "wasserstein_gp", 10.0),
+                                         (WeightedPriorGAN, "non_saturating", 0.0)])
 def test_learned_priors_train_with_wasserstein_and_standard_losses(cls, loss, gp):
     g = networks.mlp(2, 2, (16,), name="generator")
     d = networks.mlp(2, 1, (16,), name="discriminator")

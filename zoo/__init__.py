@@ -35,7 +35,7 @@ def checkpoint_dir() -> Path:
     return Path(os.environ.get("MODE_ZOO_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
 
 
-def list() -> "list[str]":  # noqa: A001  (mirrors timm.list_models / keras_hub presets)
+def list() -> list[str]:  # noqa: A001  (mirrors timm.list_models / keras_hub presets)
     """Names of the pretrained models, sorted."""
     return sorted(manifest())
 

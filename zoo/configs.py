@@ -108,7 +108,8 @@ class Config:
     loss: str = _f("non_saturating", "adversarial loss (zoo.core.losses.LOSSES)", _string)
     d_steps: int = _f(None, "D updates per G update (None: the loss's own, 5 for Wasserstein)",
                       _optional(_positive_int))
-    penalty: str = _f("gp", "gradient penalty kind: gp, pairwise (encoder methods) or none", _one_of("none", "gp", "pairwise"))
+    penalty: str = _f("gp", "gradient penalty kind: gp, pairwise (encoder methods) or none",
+                      _one_of("none", "gp", "pairwise"))
     gp_weight: float = _f(0.0, "λ of the gradient penalty; the penalty is on when λ > 0 and penalty != none",
                           _non_negative)
     z_penalty: bool = _f(False, "LOGAN's z-side pair-wise term as well (encoder methods)", _bool)

@@ -1,6 +1,6 @@
 """Datasets: the synthetic Gaussian mixtures (as tfp distributions) and image data through tfds.
 
-Mixtures follow PROTOCOLS.md §2:
+Mixtures follow ``docs/evaluation.md#mixture-benchmarks``:
 
 * ``ring8``: 8 modes at (cos 2πi/8, sin 2πi/8), std 0.01 (PacGAN/VEEGAN ring; 8 distinct angles,
   not the 7-mode linspace bug of the Unrolled demo).
@@ -8,7 +8,7 @@ Mixtures follow PROTOCOLS.md §2:
 * ``grid25_aniso``: **our definition** of DIW-GAN's "25 random anisotropic Gaussians" (the paper gives
   none): means on the ``grid25`` lattice, each covariance R(θ) diag(s1², s2²) R(θ)ᵀ with
   s1, s2 ~ U(0.02, 0.1) and θ ~ U(0, π), drawn once with numpy seed 0.
-* ``cube27``: **our definition** of DIW-GAN's cube (PROTOCOLS §2 [REC]): means {-2,0,2}³, std 0.05.
+* ``cube27``: **our definition** of DIW-GAN's cube (grid-like, spacing 2): means {-2,0,2}³, std 0.05.
 
 All mixtures have equal weights. Image data sets come from ``tensorflow_datasets``; MNIST works
 offline through tfds' manual-download directory (see :func:`manual_dir`).
@@ -116,7 +116,7 @@ IMAGE_DATASETS = {
     "celeba": ("celeb_a", (64, 64, 3)),
 }
 
-# Data sets built from another one: name -> image shape. Stacked MNIST (PROTOCOLS §3): three independent
+# Data sets built from another one: name -> image shape. Stacked MNIST (``docs/evaluation.md#stacked-mnist``): three independent
 # MNIST training digits as the RGB channels, 1,000 modes; a fixed set of 128,000 images, as in VEEGAN and
 # PacGAN (zoo.stacked_mnist).
 DERIVED_DATASETS = {"stacked_mnist": (28, 28, 3)}

@@ -1,4 +1,4 @@
-"""Stacked MNIST (PROTOCOLS §3): 28×28×3 images whose channels are three independent MNIST digits.
+"""Stacked MNIST (``docs/evaluation.md#stacked-mnist``): 28×28×3 images whose channels are three independent MNIST digits.
 
 Each channel is an independently, uniformly drawn digit image (indices drawn **with replacement**), so
 the (d0, d1, d2) label triples span 1000 modes (VEEGAN ``index.md``; PacGAN ``VEEGAN_experiment/model.py:

@@ -12,7 +12,7 @@ log(1 - σ(t)) = -softplus(t). The table is in ``docs/methods/baselines.md`` and
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from keras import ops
 

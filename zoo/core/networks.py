@@ -10,7 +10,8 @@ import math
 import keras
 from keras import layers
 
-__all__ = ["mlp", "joint_mlp", "logan_initializer", "dcgan_generator", "dcgan_discriminator", "dcgan_encoder", "for_config"]
+__all__ = ["mlp", "joint_mlp", "logan_initializer", "dcgan_generator", "dcgan_discriminator", "dcgan_encoder",
+           "for_config"]
 
 
 def _act(name):
@@ -71,7 +72,7 @@ def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), base: int = 64, ke
     x = layers.Dense(start * start * ch, use_bias=False)(z)
     x = layers.ReLU()(layers.BatchNormalization()(x))
     x = layers.Reshape((start, start, ch))(x)
-    for i in range(levels - 1):
+    for _ in range(levels - 1):
         ch //= 2
         x = layers.Conv2DTranspose(ch, kernel, 2, padding="same", use_bias=False)(x)
         x = layers.ReLU()(layers.BatchNormalization()(x))

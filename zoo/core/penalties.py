@@ -42,7 +42,7 @@ def gradient_penalty(critic, real, fake, epsilon):
 
 
 def pairwise_gradient_penalty(critic, x, x_rec, epsilon):
-    """LOGAN pair-wise penalty L_GPx = E ‖∇_x̃ D(x̃, E(x)) - x_unit‖₂ (Sharma & Namboodiri 2018, arXiv:1802.00771, Sec. 3.2).
+    """LOGAN pair-wise penalty L_GPx = E ‖∇_x̃ D(x̃, E(x)) - x_unit‖₂ (Sharma & Namboodiri 2018, Sec. 3.2).
 
     x̃ = εx + (1-ε)x̂ with x̂ = G(E(x)) the reconstruction, and u = (x - x̂)/‖x - x̂‖ the unit direction
     from the reconstruction to the data point. The norm is **not squared** and its target is the

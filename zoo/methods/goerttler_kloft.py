@@ -33,7 +33,7 @@ which is how "constant prior, masked at generation only" (Sec. 4.1, Fig. 3) is r
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -49,7 +49,8 @@ tfd = tfp.distributions
 
 __all__ = [
     "WEIGHT_FUNCTIONS", "GENERATION_PRIORS", "register_weight_function", "validate_weight_function",
-    "get_weight_function", "critic_values", "centered_scores", "prior_scores", "weighted_probs", "resample", "learned_prior_latent",
+    "get_weight_function", "critic_values", "centered_scores", "prior_scores", "weighted_probs", "resample",
+    "learned_prior_latent",
     "masked_at_generation", "WeightedPriorGAN", "masked_probs", "kept_count", "MaskedPriorGAN",
 ]
 
@@ -165,7 +166,8 @@ def weighted_probs(scores, weight: Callable | str = "linear") -> tf.Tensor:
 def resample(z, probs, m, seed=None) -> tf.Tensor:
     """Draw ``m`` rows of the pre-sample ``z`` **with replacement** with masses ``probs``.
 
-    A multinomial draw (``tfd.Categorical``), as Fig. 1 d/f of the paper suggests: the same z may appear twice in a batch. Zero masses (masked-out z) are never drawn.
+    A multinomial draw (``tfd.Categorical``), as Fig. 1 d/f of the paper suggests: the same z may
+    appear twice in a batch. Zero masses (masked-out z) are never drawn.
     """
     index = tfd.Categorical(probs=probs).sample(m, seed=as_seed(seed))
     return tf.gather(z, index)
