@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-
 from golden import GOLDEN_CASES, GOLDEN_FILE, PINNED_FILE, fingerprint, train_case
 
 GOLDEN = json.loads(GOLDEN_FILE.read_text())

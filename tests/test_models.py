@@ -11,8 +11,8 @@ import zoo
 from zoo import checkpoint, configs, data
 from zoo.core import networks
 from zoo.core.model import GAN
-from zoo.methods import build_model, build_optimizer
 from zoo.core.priors import Prior
+from zoo.methods import build_model, build_optimizer
 
 
 def _tiny(loss="non_saturating", gp_weight=0.0, dataset="ring8", prior=None, d_steps=None):
