@@ -8,8 +8,11 @@
   arXiv:1705.07761; 3σ; docs/evaluation.md#modes-and-high-quality-samples).
 * **Modes captured** = number of components nearest to at least one HQ sample.
 * **Reverse KL** = KL(p ‖ w) and **JSD** = JSD(p, w) of the normalised HQ counts p against the true
-  weights w (uniform), natural log, 0·log 0 = 0 (PacGAN Table 1 and its logged JSD;
-  docs/evaluation.md#histogram-divergences).
+  mode weights w (``Mixture.probs``; uniform for the built-in benchmarks), natural log, 0·log 0 = 0
+  (PacGAN Table 1 and its logged JSD; docs/evaluation.md#histogram-divergences).
+* **Canonical-unit JSD** (``jsd_canonical``, the Dual Importance Weight GAN's Table 1): every sample,
+  high quality or not, is assigned to the Voronoi cell of its nearest mode mean (Euclidean), and the
+  JSD of those counts against w is taken, natural log.
 * **EMD** = exact W1 against a fresh data sample of the same size, with the EMD between two real samples
   of that size as the sampling floor (docs/evaluation.md#emd).
 """
@@ -45,13 +48,16 @@ def mixture_metrics(samples, mixture: Mixture, threshold: float = 3.0) -> dict:
     nearest = dist.argmin(axis=1)
     hq = dist[np.arange(len(samples)), nearest] < threshold
     counts = np.bincount(nearest[hq], minlength=mixture.num_modes)
-    weights = np.full(mixture.num_modes, 1.0 / mixture.num_modes)
+    weights = mixture.probs
+    cells = np.linalg.norm(samples[:, None, :] - mixture.means[None], axis=-1).argmin(axis=1)
+    canonical = np.bincount(cells, minlength=mixture.num_modes)
     result = {
         "n": len(samples),
         "modes": int((counts > 0).sum()),
         "num_modes": mixture.num_modes,
         "hq_fraction": float(hq.mean()) if len(samples) else 0.0,
         "kl": None, "jsd": None,
+        "jsd_canonical": float(jensenshannon(canonical / canonical.sum(), weights) ** 2) if len(samples) else None,
         "counts": counts.tolist(),
     }
     if counts.sum():

@@ -10,7 +10,8 @@ Mixtures follow ``docs/evaluation.md#mixture-benchmarks``:
   s1, s2 ~ U(0.02, 0.1) and θ ~ U(0, π), drawn once with numpy seed 0.
 * ``cube27``: **our definition** of DIW-GAN's cube (grid-like, spacing 2): means {-2,0,2}³, std 0.05.
 
-All mixtures have equal weights. Image data sets come from ``tensorflow_datasets``; MNIST works
+The built-in mixtures have equal weights; :meth:`Mixture.from_spec` builds any other, weighted or
+not. Image data sets come from ``tensorflow_datasets``; MNIST works
 offline through tfds' manual-download directory (see :func:`manual_dir`).
 """
 from __future__ import annotations
@@ -37,21 +38,50 @@ class DataError(ValueError):
     """A dataset is unknown or cannot be reached; the message says how to provide it."""
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Mixture:
-    """An equal-weight Gaussian mixture with its mode table.
+    """A Gaussian mixture with its mode table and mode weights.
 
     Attributes:
-        name: registry name.
+        name: registry name (or the spec's name).
         means: ``[K, D]`` mode centres.
         covs: ``[K, D, D]`` covariances (diagonal for the isotropic benchmarks).
         std: the per-dimension std for isotropic mixtures (``None`` for anisotropic ones).
+        weights: ``[K]`` mode probabilities, or ``None`` for equal weights. They flow into the tfp
+            distribution, the samplers, the histogram divergences and the EMD's reference samples.
+
+    Checked on construction: shapes agree, covariances are symmetric positive definite, weights are
+    ≥ 0 and sum to 1. :meth:`from_spec` builds one from a small JSON/YAML spec.
     """
 
     name: str
     means: np.ndarray
     covs: np.ndarray
     std: float | None = None
+    weights: np.ndarray | None = None
+
+    def __post_init__(self):
+        means = np.asarray(self.means, np.float64)
+        covs = np.asarray(self.covs, np.float64)
+        if means.ndim != 2 or len(means) < 1:
+            raise DataError(f"mixture {self.name!r}: means must be a [K, D] array, got shape {means.shape}")
+        k, d = means.shape
+        if covs.shape != (k, d, d):
+            raise DataError(f"mixture {self.name!r}: covariances must have shape {(k, d, d)}, got {covs.shape}")
+        if not np.all(np.isfinite(means)) or not np.all(np.isfinite(covs)):
+            raise DataError(f"mixture {self.name!r}: means and covariances must be finite")
+        if not np.allclose(covs, np.swapaxes(covs, 1, 2)):
+            raise DataError(f"mixture {self.name!r}: covariances must be symmetric")
+        if np.any(np.linalg.eigvalsh(covs) <= 0):
+            raise DataError(f"mixture {self.name!r}: covariances must be positive definite")
+        if self.weights is not None:
+            w = np.asarray(self.weights, np.float64)
+            if w.shape != (k,) or np.any(~np.isfinite(w)) or np.any(w < 0) or abs(w.sum() - 1) > 1e-6:
+                raise DataError(f"mixture {self.name!r}: weights must be {k} numbers >= 0 that sum to 1, "
+                                f"got {np.asarray(self.weights).tolist()}")
+            object.__setattr__(self, "weights", w / w.sum())
+        object.__setattr__(self, "means", means)
+        object.__setattr__(self, "covs", covs)
 
     @property
     def num_modes(self) -> int:
@@ -64,11 +94,17 @@ class Mixture:
         return int(self.means.shape[1])
 
     @property
+    def probs(self) -> np.ndarray:
+        """``[K]`` mode probabilities (uniform when no weights are given)."""
+        return self.weights if self.weights is not None else np.full(self.num_modes, 1.0 / self.num_modes)
+
+    @property
     def distribution(self) -> tfd.Distribution:
-        """The mixture as a ``tfp.distributions.MixtureSameFamily`` (equal weights)."""
+        """The mixture as a ``tfp.distributions.MixtureSameFamily`` with its mode weights."""
         scale = np.linalg.cholesky(self.covs).astype(np.float32)
+        logits = tf.zeros(self.num_modes) if self.weights is None else tf.math.log(self.weights.astype(np.float32))
         return tfd.MixtureSameFamily(
-            mixture_distribution=tfd.Categorical(logits=tf.zeros(self.num_modes)),
+            mixture_distribution=tfd.Categorical(logits=logits),
             components_distribution=tfd.MultivariateNormalTriL(
                 loc=self.means.astype(np.float32), scale_tril=scale),
         )
@@ -76,6 +112,60 @@ class Mixture:
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """Draw ``n`` points as a float32 numpy array (deterministic for an int ``seed``)."""
         return self.distribution.sample(int(n), seed=as_seed(seed)).numpy()
+
+    @classmethod
+    def from_spec(cls, spec) -> Mixture:
+        """A mixture from a spec: a dict, or the path of a JSON or YAML file holding one.
+
+        Keys: ``means`` (``[K, D]``), either ``std`` (one per-dimension std for every mode) or ``covs``
+        (``[K, D, D]``), optional ``weights`` (``[K]``, ≥ 0, summing to 1) and ``name``::
+
+            {"name": "two_rings", "means": [[1, 0], [0, 1], ...], "std": 0.02, "weights": [...]}
+
+        Every problem raises :class:`DataError` with one line that names it.
+        """
+        source = "spec"
+        if isinstance(spec, (str, os.PathLike)):
+            source = str(spec)
+            path = Path(spec)
+            if not path.is_file():
+                raise DataError(f"mixture spec {source!r} does not exist")
+            text = path.read_text()
+            try:
+                if path.suffix.lower() in (".yaml", ".yml"):
+                    import yaml
+
+                    spec = yaml.safe_load(text)
+                else:
+                    import json
+
+                    spec = json.loads(text)
+            except Exception as err:  # noqa: BLE001 (JSON and YAML raise different types)
+                raise DataError(f"mixture spec {source!r} is not valid JSON/YAML: {err}") from None
+        if not isinstance(spec, dict):
+            raise DataError(f"mixture {source!r} must be a mapping with 'means' and 'std' or 'covs'")
+        unknown = sorted(set(spec) - {"name", "means", "std", "covs", "weights"})
+        if unknown:
+            raise DataError(f"mixture {source!r}: unknown keys {unknown}; known: name, means, std, covs, weights")
+        if "means" not in spec or ("std" in spec) == ("covs" in spec):
+            raise DataError(f"mixture {source!r} needs 'means' and exactly one of 'std' or 'covs'")
+        name = str(spec.get("name") or (Path(source).stem if source != "spec" else "custom"))
+        try:
+            means = np.asarray(spec["means"], np.float64)
+            weights = None if spec.get("weights") is None else np.asarray(spec["weights"], np.float64)
+            if "std" in spec:
+                std = float(spec["std"])
+                if not std > 0:
+                    raise DataError(f"mixture {name!r}: std must be > 0, got {spec['std']!r}")
+                if means.ndim != 2:
+                    raise DataError(f"mixture {name!r}: means must be a [K, D] list of lists")
+                covs = np.tile(np.eye(means.shape[1]) * std**2, (len(means), 1, 1))
+                return cls(name, means, covs, std, weights)
+            return cls(name, means, np.asarray(spec["covs"], np.float64), None, weights)
+        except (TypeError, ValueError) as err:
+            if isinstance(err, DataError):
+                raise
+            raise DataError(f"mixture {name!r}: {err}") from None
 
 
 def _isotropic(name, means, std):
