@@ -142,6 +142,9 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
         from zoo.methods.lopez_paz_oquab import covering_init_from_config
 
         covering = covering_init_from_config(model, config)
+    # A method's own preparation before the game (the Dual Importance Weight GAN's auto-encoder);
+    # skipped on resume for the same reason.
+    pretrained = None if resuming else model.pretrain(config)
 
     class SamplePlots(keras.callbacks.Callback):
         """Writes ``logs/samples/step_XXXXXXX.png`` every ``plot_every`` epochs."""
@@ -169,6 +172,8 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
     metrics["train_seconds_last_run"] = round(seconds, 2)
     if covering:
         metrics["covering_init"] = {k: v for k, v in covering.items() if k != "history"}
+    if pretrained:
+        metrics["pretrain"] = pretrained
     checkpoint.save(model, out, {"train_config.json": config, "metrics.json": metrics})
     _plot_samples(model, config, out / "samples.png", config["name"])
     return model

@@ -237,6 +237,11 @@ class GAN(keras.Model):
         """Training batch of z. Default: i.i.d. from the prior (learned priors resample)."""
         return self.prior.sample(batch_size, seed=self.seed_generator.next())
 
+    def pretrain(self, config: dict) -> dict | None:
+        """Work a method does once before adversarial training (not on resume); returns figures for
+        ``metrics.json``. None for the plain GAN; the Dual Importance Weight GAN trains its auto-encoder."""
+        return None
+
     def examples_per_step(self, batch_size: int) -> int:
         """Real examples one training step consumes: ``batch_size`` D inputs of ``pack`` samples for
         each update of the player with the most updates (WGAN's critic sees fresh data every update)."""
