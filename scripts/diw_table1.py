@@ -1,0 +1,132 @@
+"""Dual Importance Weight GAN, Table 1: five methods on four mixtures, over training seeds.
+
+    python -m scripts.diw_table1 --seeds 0 1 2 3 4 [--steps 10000] [--methods gan unrolled_gan ...]
+
+Trains GAN, Unrolled GAN, VEEGAN, PacGAN and DIW-GAN on ring8, grid25, grid25_aniso and cube27 with
+the paper's shared architecture (G: 3 FC layers of 128, D: 2 FC layers of 128, no batch norm; leaky
+ReLU, our choice) and each method's own loss, optimizer and hyperparameters; one run per method, data
+set and **training** seed. Each run is scored on 2,500 samples (sampling seed = training seed) with
+modes, %HQS and the canonical-unit JSD (docs/evaluation.md#histogram-divergences). Writes
+``results/diw_table1.{json,md}`` (mean ± std over training seeds, the paper's figures beside them) and
+``results/diw_table1.png`` (one sample scatter per method × data set, training seed 0).
+
+Finished runs under ``--runs-dir`` are reused, so an interrupted table resumes where it stopped.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, train_run, write_json, write_report
+
+DATASETS = ("ring8", "grid25", "grid25_aniso", "cube27")
+METHODS = ("gan", "unrolled_gan", "veegan", "pacgan", "diw_gan")
+# The comparison's one architecture for every method (Table 1 setup).
+SHARED = {"g_hidden": [128, 128, 128], "d_hidden": [128, 128], "e_hidden": [128, 128, 128], "activation": "lrelu"}
+# Paper's Table 1 (modes, %HQS, JSD); "—" where the paper has no row (GAN and PacGAN are not in it).
+PAPER = {
+    ("unrolled_gan", "ring8"): (8, 30.9, 0.254), ("veegan", "ring8"): (8, 60.4, 0.19),
+    ("diw_gan", "ring8"): (8, 85.5, 0.172),
+    ("unrolled_gan", "grid25"): (25, 14.4, 0.47), ("veegan", "grid25"): (24.1, 65.4, 0.21),
+    ("diw_gan", "grid25"): (25, 82.5, 0.12),
+    ("unrolled_gan", "grid25_aniso"): (24.4, 15.9, 0.38), ("veegan", "grid25_aniso"): (24.3, 63.7, 0.32),
+    ("diw_gan", "grid25_aniso"): (25, 83.4, 0.15),
+    ("unrolled_gan", "cube27"): (27, 85.0, 0.194), ("veegan", "cube27"): (26.6, 43.3, 0.31),
+    ("diw_gan", "cube27"): (27, 80.0, 0.125),
+}
+
+
+def run_config(method: str, dataset: str, seed: int, steps: int) -> dict:
+    """The config of one cell: the method's defaults on the shared architecture."""
+    from zoo import configs
+
+    over = {**SHARED, "seed": seed, "steps": steps, "name": f"diw_table1_{method}_{dataset}_s{seed}"}
+    return configs.resolve(method, dataset, over)
+
+
+def evaluate(model, dataset: str, seed: int) -> dict:
+    """Modes, HQ fraction and canonical JSD of 2,500 samples, plus the samples for the figure."""
+    from eval.mixture import mixture_metrics
+    from zoo import data
+
+    x = model.sample(2500, seed=seed)
+    m = mixture_metrics(x, data.mixture(dataset))
+    return {"modes": m["modes"], "hq": 100 * m["hq_fraction"], "jsd": m["jsd_canonical"], "samples": x}
+
+
+def figure(samples: dict, methods, datasets, path: Path) -> None:
+    """A grid of sample scatters (rows: methods, columns: data sets) over the true means."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from zoo import data
+
+    fig, axes = plt.subplots(len(methods), len(datasets), figsize=(3 * len(datasets), 3 * len(methods)),
+                             squeeze=False)
+    for i, method in enumerate(methods):
+        for j, dataset in enumerate(datasets):
+            ax = axes[i][j]
+            x = samples.get((method, dataset))
+            mix = data.mixture(dataset)
+            ax.scatter(mix.means[:, 0], mix.means[:, 1], c="red", s=12, marker="x")
+            if x is not None:
+                ax.scatter(x[:, 0], x[:, 1], s=1, alpha=0.3)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(dataset)
+            if j == 0:
+                ax.set_ylabel(method)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    """Train every cell (reusing finished runs), then write the table and the figure."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="training seeds")
+    p.add_argument("--steps", type=int, default=10_000, help="generator steps per run (default 10,000)")
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    p.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
+    p.add_argument("--runs-dir", default=str(REPO / "runs" / "diw_table1"), help="where runs are trained")
+    p.add_argument("--results", default=str(RESULTS), help="where the table and figure are written")
+    args = p.parse_args(argv)
+    if args.steps < 1 or any(s < 0 for s in args.seeds):
+        p.error("--steps must be >= 1 and seeds >= 0")
+    rows, samples = {}, {}
+    for dataset in args.datasets:
+        for method in args.methods:
+            for seed in args.seeds:
+                config = run_config(method, dataset, seed, args.steps)
+                print(f"{method} on {dataset}, training seed {seed}", flush=True)
+                model = train_run(config, Path(args.runs_dir) / config["name"], published=False)
+                result = evaluate(model, dataset, seed)
+                if seed == args.seeds[0]:
+                    samples[(method, dataset)] = result["samples"]
+                rows.setdefault(f"{method}/{dataset}", []).append({k: v for k, v in result.items() if k != "samples"})
+    summary = {key: {m: mean_std([r[m] for r in runs]) for m in ("modes", "hq", "jsd")} for key, runs in rows.items()}
+    results = Path(args.results)
+    write_json(results / "diw_table1.json", {"args": vars(args), "runs": rows, "summary": summary,
+                                             "paper": {f"{m}/{d}": v for (m, d), v in PAPER.items()}})
+    figure(samples, args.methods, args.datasets, results / "diw_table1.png")
+    lines = report_head("Dual Importance Weight GAN, Table 1", "scripts.diw_table1", argv)
+    lines += [f"{len(args.seeds)} training seeds per cell, {args.steps:,} steps, 2,500 samples per run; "
+              "mean ± std over training seeds; the paper's figure in brackets.", "",
+              "| data set | method | modes | %HQS | JSD (canonical) |", "|---|---|---|---|---|"]
+    for dataset in args.datasets:
+        for method in args.methods:
+            s = summary[f"{method}/{dataset}"]
+            paper = PAPER.get((method, dataset))
+            ref = [f" ({v})" for v in paper] if paper else [""] * 3
+            lines.append(f"| {dataset} | {method} | {fmt(s['modes'], 1)}{ref[0]} | {fmt(s['hq'], 1)}{ref[1]} | "
+                         f"{fmt(s['jsd'], 3)}{ref[2]} |")
+    return write_report(lines, "diw_table1", figure=str(results / "diw_table1.png"), results=results)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
