@@ -118,5 +118,10 @@ _NOTEBOOK = {"g_hidden": [128, 128], "d_hidden": [128, 128], "activation": "tanh
              "method_kwargs": {"unroll_steps": 5}}
 register_method("unrolled_gan", UnrolledGAN, {"dataset": "ring8", **_NOTEBOOK},
                 paper="Metz et al. 2017, arXiv:1611.02163")
-register_entry("unrolled_ring8", "unrolled_gan", "ring8", steps=10_000)
-register_entry("unrolled_grid25", "unrolled_gan", "grid25", steps=10_000)
+# The entries raise D's learning rate to 1e-3 (G's): with the notebook's 1e-4, D stayed at chance
+# (d_loss ≈ ln 4 throughout 10k steps) and G ended as one blob: 3.8/8 modes, 0.2 % HQ on the ring, 3 % HQ
+# on the grid; with 1e-3, 8/8 and 90.7 % HQ (MODEL_CARDS.md has both runs).
+register_entry("unrolled_ring8", "unrolled_gan", "ring8", steps=10_000,
+               d_optimizer={**_NOTEBOOK["d_optimizer"], "learning_rate": 1e-3})
+register_entry("unrolled_grid25", "unrolled_gan", "grid25", steps=10_000,
+               d_optimizer={**_NOTEBOOK["d_optimizer"], "learning_rate": 1e-3})
