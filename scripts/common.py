@@ -1,4 +1,7 @@
-"""Helpers shared by the reproduction scripts: quiet training runs, mean ± std tables, result files."""
+"""Helpers shared by the reproduction scripts: quiet training runs, mean ± std tables, MNIST arrays, result files.
+
+Scripts are modules of the ``scripts`` package, run as ``python -m scripts.NAME`` from the repository root.
+"""
 from __future__ import annotations
 
 import json
@@ -6,36 +9,50 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+__all__ = ["REPO", "RESULTS", "finished_run", "train_run", "mean_std", "fmt", "mnist_images", "write_json",
+           "write_text", "write_report", "write_results", "report_head"]
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # allow `python scripts/NAME.py` as well as `python -m scripts.NAME`
-    sys.path.insert(0, str(REPO))
-
-import numpy as np  # noqa: E402
-
-__all__ = ["REPO", "RESULTS", "train_run", "mean_std", "fmt", "write_json", "write_text"]
-
 RESULTS = REPO / "results"
 
 
-def train_run(config: dict, out, reuse: bool = True):
-    """Train ``config`` into ``out`` with ``train.run.train`` (no plots, no built-in evaluation).
+def finished_run(config: dict, out, published: bool = True) -> Path | None:
+    """The folder of a finished checkpoint trained with exactly ``config``, or None.
 
-    With ``reuse`` a finished checkpoint with the same config is loaded instead of retrained: the
-    published zoo entry ``checkpoints/<name>`` (what ``python -m train.run --model <name> --publish``
-    wrote) or an earlier run in ``out``, so an interrupted script resumes where it stopped.
+    Looked for (with ``published``) in the published zoo entry ``checkpoints/<name>``, which ``python -m
+    train.run --model <name> --publish`` wrote, then in ``out``.
+    """
+    from zoo import checkpoint
+
+    wanted = json.loads(json.dumps(config))
+    folders = ([REPO / "checkpoints" / str(config.get("name"))] if published else []) + [Path(out)]
+    for folder in folders:
+        if (folder / "SHA256SUMS").is_file() and checkpoint.read_json(folder, "train_config.json") == wanted:
+            return folder
+    return None
+
+
+def train_run(config: dict, out, reuse: bool = True, *, published: bool = True, evaluate: bool = False,
+              callbacks=()):
+    """Train ``config`` (from :func:`zoo.configs.resolve`) into ``out`` with ``train.run.train``; return the model.
+
+    No sample plots; ``evaluate`` writes the checkpoint's built-in metrics (``metrics.json``), and
+    ``callbacks`` are extra Keras callbacks. With ``reuse`` a finished checkpoint with the same config
+    (:func:`finished_run`: with ``published`` the zoo entry, or an earlier run in ``out``) is loaded
+    instead of retrained, so an interrupted script resumes where it stopped.
     """
     from train.run import train
     from zoo import checkpoint
 
-    out = Path(out)
-    if reuse:
-        wanted = json.loads(json.dumps(config))
-        for folder in (REPO / "checkpoints" / str(config.get("name")), out):
-            if (folder / "SHA256SUMS").is_file() and checkpoint.read_json(folder, "train_config.json") == wanted:
-                print(f"reusing {folder}", flush=True)
-                return checkpoint.load(folder)
-    return train(config, out, verbose=0, plot_every=0, evaluate=False)
+    folder = finished_run(config, out, published) if reuse else None
+    if folder is not None:
+        print(f"reusing {folder}", flush=True)
+        return checkpoint.load(folder)
+    return train(config, out, verbose=0, plot_every=0, evaluate=evaluate, callbacks=callbacks)
 
 
 def mean_std(values) -> dict:
@@ -46,11 +63,21 @@ def mean_std(values) -> dict:
     return {"mean": float(np.mean(vals)), "std": float(np.std(vals)), "runs": len(vals), "values": vals}
 
 
-def fmt(stat: dict, digits: int = 4, scale: float = 1.0) -> str:
-    """``mean ± std`` of a :func:`mean_std` result for a markdown table."""
-    if stat["mean"] is None:
-        return "n/a"
+def fmt(stat: dict | None, digits: int = 4, scale: float = 1.0, missing: str = "n/a") -> str:
+    """``mean ± std`` of a :func:`mean_std` result (or any ``{"mean", "std"}``) for a markdown table;
+    ``missing`` when there is no value."""
+    if not stat or stat.get("mean") is None:
+        return missing
     return f"{scale * stat['mean']:.{digits}f} ± {scale * stat['std']:.{digits}f}"
+
+
+def mnist_images(split: str = "test") -> np.ndarray:
+    """MNIST ``split`` as float32 ``[N, 28, 28, 1]`` in [-1, 1], in the split's order: the bytes of
+    :func:`zoo.stacked_mnist.mnist_digits` scaled as ``zoo.data.load_images`` scales them."""
+    from zoo.stacked_mnist import mnist_digits
+
+    digits, _ = mnist_digits(split)
+    return (digits.astype(np.float32) / 127.5 - 1.0)[..., None]
 
 
 def write_json(path, obj) -> Path:
@@ -73,14 +100,27 @@ def write_text(path, text: str) -> Path:
     return path
 
 
-def write_report(lines, name: str, figure: str | None = None) -> int:
-    """Join markdown ``lines`` (plus a pointer to ``figure``), write ``results/<name>.md``, print it; return 0."""
+def write_report(lines, name: str, figure: str | None = None, results=None) -> int:
+    """Join markdown ``lines`` (plus a pointer to ``figure``), write ``<results>/<name>.md`` (default
+    :data:`RESULTS`), print it; return 0."""
     text = "\n".join(lines) + "\n" + (f"\nFigure: `{figure}`.\n" if figure else "")
-    write_text(RESULTS / f"{name}.md", text)
+    write_text(Path(results or RESULTS) / f"{name}.md", text)
     print(text)
     return 0
 
 
-def report_head(title: str, module: str) -> list[str]:
-    """First lines of a result report: the title and the exact command that produced it."""
-    return [f"# {title}", "", f"Command: `python -m {module} {' '.join(sys.argv[1:])}`".rstrip(), ""]
+def write_results(out, result: dict, text: str) -> int:
+    """Write ``result`` to ``OUT.json`` and the markdown ``text`` to ``OUT.md`` (``out`` without suffix),
+    print the markdown; return 0."""
+    out = Path(out)
+    write_json(out.with_suffix(".json"), result)
+    write_text(out.with_suffix(".md"), text)
+    print(text)
+    return 0
+
+
+def report_head(title: str, module: str, argv=None) -> list[str]:
+    """First lines of a result report: the title and the exact command that produced it (``argv``: the
+    script's arguments, default ``sys.argv[1:]``)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return [f"# {title}", "", f"Command: `python -m {module} {' '.join(map(str, args))}`".rstrip(), ""]

@@ -1,7 +1,8 @@
 """Goerttler & Kloft (2019) Fig. 6: class histograms of 2,000 classified MNIST samples.
 
     python -m scripts.goerttler_mnist_hist
-    python -m scripts.goerttler_mnist_hist --checkpoint gan_mnist weighted_prior_mnist masked_prior_mnist --seeds 0 1 2 3 4
+    python -m scripts.goerttler_mnist_hist --checkpoint gan_mnist weighted_prior_mnist masked_prior_mnist \
+        --seeds 0 1 2 3 4
 
 For every checkpoint, ``--n`` samples (paper: 2,000) are drawn with each sampling seed, from the model's
 own prior (the learned prior for the masked/weighted models, as in the paper) and, for the
@@ -14,20 +15,19 @@ digits as the floor.
 The paper's result is qualitative: the constant-prior GAN "only captures the digit 1" in its MLP
 setting and masking/weighting spread the samples more fairly over the digits.
 
-Writes ``results/goerttler_mnist_hist.{json,md,png}``. The seeds are sampling seeds of one trained model
-per method (training several MNIST GANs per method is beyond our CPU budget).
+Writes ``results/goerttler_mnist_hist.{json,md,png}`` (``--results-dir`` moves them). The seeds are
+sampling seeds of one trained model per method (training several MNIST GANs per method is beyond our
+CPU budget).
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-try:
-    from scripts.common import RESULTS, fmt, mean_std, write_json, write_report, report_head
-except ImportError:
-    from common import RESULTS, fmt, mean_std, write_json, write_report, report_head
+import numpy as np
 
-import numpy as np  # noqa: E402
+from scripts.common import RESULTS, fmt, mean_std, mnist_images, report_head, write_json, write_report
 
 
 def histogram_stats(labels) -> dict:
@@ -47,12 +47,13 @@ def main(argv=None) -> int:
     p.add_argument("--checkpoint", nargs="+", default=["gan_mnist", "masked_prior_mnist", "weighted_prior_mnist"])
     p.add_argument("--n", type=int, default=2000, help="samples per histogram (paper: 2000)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="sampling seeds")
+    p.add_argument("--results-dir", default=str(RESULTS), help="where the result files go (default results/)")
     args = p.parse_args(argv)
     import zoo
     from eval.classifier import load_classifier, predict_probs
-    from zoo import data
     from zoo.methods.goerttler_kloft import WeightedPriorGAN
 
+    results = Path(args.results_dir)
     classifier = load_classifier()
     rows = {}
     for name in args.checkpoint:
@@ -61,16 +62,16 @@ def main(argv=None) -> int:
         for prior in priors:
             label = name + (f" ({prior} prior at generation)" if prior else "")
             kwargs = {"prior": prior} if prior else {}
-            rows[label] = [histogram_stats(predict_probs(classifier, model.sample(args.n, seed=s, **kwargs)).argmax(1))
-                           for s in args.seeds]
+            rows[label] = [histogram_stats(predict_probs(classifier, model.sample(args.n, seed=s, **kwargs))
+                                           .argmax(1)) for s in args.seeds]
             print(label, [r["digits_covered"] for r in rows[label]], flush=True)
-    real = np.concatenate([b.numpy() for b in data.load_images("mnist", "test").take(args.n).batch(1000)])
+    real = mnist_images("test")[:args.n]  # the first n test digits
     rows["real test digits (floor)"] = [histogram_stats(predict_probs(classifier, real).argmax(1))]
     keys = ("digits_covered", "digits_over_1pct", "max_share", "min_share", "kl_uniform")
     summary = {k: {m: mean_std([r[m] for r in v]) for m in keys} for k, v in rows.items()}
     mean_counts = {k: np.mean([r["counts"] for r in v], 0).tolist() for k, v in rows.items()}
-    write_json(RESULTS / "goerttler_mnist_hist.json", {"n": args.n, "seeds": args.seeds, "summary": summary,
-                                                      "mean_counts": mean_counts, "runs": rows})
+    write_json(results / "goerttler_mnist_hist.json", {"n": args.n, "seeds": args.seeds, "summary": summary,
+                                                        "mean_counts": mean_counts, "runs": rows})
 
     import matplotlib
 
@@ -86,18 +87,19 @@ def main(argv=None) -> int:
         ax.set(xticks=range(10), title=label.replace(" (", "\n("), xlabel="digit")
         ax.title.set_fontsize(8)
     axes[0, 0].set_ylabel(f"count of {args.n} samples")
-    save_figure(fig, RESULTS / "goerttler_mnist_hist.png")
+    save_figure(fig, results / "goerttler_mnist_hist.png")
 
     lines = report_head("Goerttler & Kloft Fig. 6: class histograms of classified MNIST samples",
-                        "scripts.goerttler_mnist_hist") + [
-             f"{args.n} samples per histogram, sampling seeds {args.seeds}, classifier `checkpoints/mnist_classifier`.", "",
+                        "scripts.goerttler_mnist_hist", argv) + [
+             f"{args.n} samples per histogram, sampling seeds {args.seeds}, classifier "
+             "`checkpoints/mnist_classifier`.", "",
              "| model | digits covered | digits ≥ 1 % | max share % | min share % | KL(p‖U) | mean counts 0–9 |",
              "|---|---|---|---|---|---|---|"]
     for label, s in summary.items():
         lines.append(f"| {label} | {fmt(s['digits_covered'], 1)} | {fmt(s['digits_over_1pct'], 1)} | "
                      f"{fmt(s['max_share'], 1, 100)} | {fmt(s['min_share'], 1, 100)} | {fmt(s['kl_uniform'], 3)} | "
                      f"{' '.join(str(int(round(c))) for c in mean_counts[label])} |")
-    return write_report(lines, "goerttler_mnist_hist", "goerttler_mnist_hist.png")
+    return write_report(lines, "goerttler_mnist_hist", "goerttler_mnist_hist.png", results)
 
 
 if __name__ == "__main__":

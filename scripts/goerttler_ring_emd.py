@@ -5,11 +5,11 @@
 
 Part 1 (the EMD table, paper: constant 0.3195, constant masked at generation only 0.3378, weighted
 0.0891, masked 0.1328). For every seed three models are trained with the same networks and schedule
-(the ``weighted_prior_ring8`` zoo config: the WGAN-GP baseline's networks and optimizers, batch 256,
-pre-sample n = 2m = 512, see ``zoo/configs.py``):
+(the ``weighted_prior_ring8`` zoo entry: the WGAN-GP baseline's networks and optimizers, batch 256,
+pre-sample n = 2m = 512, see ``zoo/methods/goerttler_kloft.py`` and docs/methods/learned_priors.md):
 
-* a constant-prior GAN, evaluated with its prior as is and masked at generation only (r = 0.5,
-  ``zoo.methods.goerttler_kloft.masked_at_generation``);
+* a constant-prior GAN (entry ``constant_prior_ring8``), evaluated with its prior as is and masked at
+  generation only (r = 0.5, ``zoo.methods.goerttler_kloft.masked_at_generation``);
 * a weighted-prior GAN (w ∝ s) and a masked-prior GAN (r = 0.5), evaluated with their learned prior
   (and, for reference, with the constant prior).
 
@@ -20,22 +20,22 @@ Part 3 (Fig. 3): the learned prior s(z) of the seed-0 models over the z-plane.
 
 EMD: exact W1 with Euclidean cost between ``--n-eval`` generated points and as many fresh data points
 (docs/evaluation.md#emd); the floor is the EMD between two independent real samples of that size.
-Results: ``results/goerttler_ring_emd.{json,md}``, ``results/goerttler_rate_sweep.{json,png}``,
-``results/goerttler_learned_prior.{json,png}``. Trained models go to ``runs/goerttler_ring/`` and are
-reused when the script is run again with the same settings.
+Results: ``results/goerttler_ring_emd.{json,md}``, ``results/goerttler_rate_sweep.png`` (its JSON with
+``--skip-table``) and ``results/goerttler_learned_prior.png`` (``--results-dir`` moves them). Trained
+models go to ``runs/goerttler_ring/`` (``--runs-dir``) and are reused when the script is run again with
+the same settings.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
+from pathlib import Path
 
-try:
-    from scripts.common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text, report_head
-except ImportError:
-    from common import REPO, RESULTS, fmt, mean_std, train_run, write_json, write_text, report_head
+import numpy as np
 
-import numpy as np  # noqa: E402
+from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, train_run, write_json, write_text
 
 PAPER = {"constant": 0.3195, "constant_masked_at_generation": 0.3378, "weighted": 0.0891, "masked": 0.1328}
 LABELS = {"constant": "constant prior", "constant_masked_at_generation": "constant prior, masked at generation only",
@@ -45,27 +45,31 @@ LABELS = {"constant": "constant prior", "constant_masked_at_generation": "consta
           "floor": "real vs real (floor)"}
 
 
-def method_config(method, steps=None, loss=None, seed=0, **method_kwargs):
-    """The zoo config of ``method`` on ring8 (Goerttler & Kloft Table 1 setup) with optional overrides.
+# The three models of the table, each a zoo entry of the Goerttler & Kloft module.
+ENTRIES = {"gan": "constant_prior_ring8", "weighted_prior": "weighted_prior_ring8",
+           "masked_prior": "masked_prior_ring8"}
 
-    ``weighted_prior``/``masked_prior`` resolve to the published entries (so seed 0 with the default
-    steps reuses ``checkpoints/<entry>``); ``gan`` is the same setup with the constant prior.
+
+def method_config(method, steps=None, loss=None, seed=0, **method_kwargs):
+    """The zoo entry of ``method`` on ring8 (Goerttler & Kloft Table 1 setup) with optional overrides.
+
+    ``gan`` (the constant prior), ``weighted_prior`` and ``masked_prior`` resolve to the entries of
+    :data:`ENTRIES`, so seed 0 with the default steps reuses ``checkpoints/<entry>``. Another ``loss``
+    than the entry's switches the gradient penalty off unless it is ``wasserstein_gp``.
     """
     from zoo import configs
 
-    config = configs.resolve("weighted_prior" if method == "gan" else method, "ring8", {"seed": seed})
-    if method == "gan":
-        config.update(method="gan", name="constant_prior_ring8_paper", method_kwargs={})
-    if method_kwargs:
-        config["method_kwargs"] = {**config["method_kwargs"], **method_kwargs}
-    if steps and steps != config["steps"]:
-        config["steps"] = steps
-        config["steps_per_epoch"] = min(config["steps_per_epoch"], steps)
-    if loss and loss != config["loss"]:
-        config["loss"] = loss
+    entry = configs.resolve(ENTRIES[method])
+    overrides = {"seed": seed}
+    if steps:
+        overrides["steps"] = steps
+    if loss and loss != entry["loss"]:
+        overrides["loss"] = loss
         if loss != "wasserstein_gp":
-            config["gp_weight"] = 0.0
-    return config
+            overrides["gp_weight"] = 0.0
+    if method_kwargs:
+        overrides["method_kwargs"] = {**entry["method_kwargs"], **method_kwargs}
+    return configs.resolve(ENTRIES[method], overrides=overrides)
 
 
 def evaluate(sample_fn, mixture, n, seed):
@@ -91,18 +95,21 @@ def part_table(args, mixture):
         runs = args.runs_dir / f"{config['loss']}_{config['steps']}"
         t = time.time()
         constant = train_run(config, runs / f"constant_s{seed}")
-        weighted = train_run(method_config("weighted_prior", args.steps, args.loss, seed), runs / f"weighted_s{seed}")
-        masked = train_run(method_config("masked_prior", args.steps, args.loss, seed, rate=0.5), runs / f"masked_s{seed}")
+        weighted = train_run(method_config("weighted_prior", args.steps, args.loss, seed),
+                             runs / f"weighted_s{seed}")
+        masked = train_run(method_config("masked_prior", args.steps, args.loss, seed, rate=0.5),
+                           runs / f"masked_s{seed}")
         rows["constant"].append(evaluate(constant.sample, mixture, args.n_eval, seed))
         rows["constant_masked_at_generation"].append(
             evaluate(masked_at_generation(constant, 0.5), mixture, args.n_eval, seed))
         rows["weighted"].append(evaluate(weighted.sample, mixture, args.n_eval, seed))
         rows["masked"].append(evaluate(masked.sample, mixture, args.n_eval, seed))
         rows["weighted_constant_generation"].append(
-            evaluate(lambda n, s: weighted.sample(n, s, prior="constant"), mixture, args.n_eval, seed))
+            evaluate(functools.partial(weighted.sample, prior="constant"), mixture, args.n_eval, seed))
         rows["masked_constant_generation"].append(
-            evaluate(lambda n, s: masked.sample(n, s, prior="constant"), mixture, args.n_eval, seed))
-        floor = emd(mixture.sample(args.n_eval, seed=20_000 + seed), mixture.sample(args.n_eval, seed=10_000 + seed))
+            evaluate(functools.partial(masked.sample, prior="constant"), mixture, args.n_eval, seed))
+        floor = emd(mixture.sample(args.n_eval, seed=20_000 + seed),
+                    mixture.sample(args.n_eval, seed=10_000 + seed))
         rows["floor"].append({"emd": floor, "modes": 8, "hq_fraction": None, "kl": None})
         print(f"seed {seed}: " + ", ".join(f"{k} {v[-1]['emd']:.4f}" for k, v in rows.items()) +
               f" ({time.time() - t:.0f} s)", flush=True)
@@ -151,9 +158,9 @@ def plot_sweep(points, constant, floor, path, loss):
     return save_figure(fig, path)
 
 
-def markdown(args, config, summary, points):
+def markdown(args, config, summary, points, argv=None):
     """The results as a markdown report (tables beside the paper's numbers)."""
-    lines = report_head("Goerttler & Kloft Sec. 4.1 on the 8-Gaussian ring", "scripts.goerttler_ring_emd") + [
+    lines = report_head("Goerttler & Kloft Sec. 4.1 on the 8-Gaussian ring", "scripts.goerttler_ring_emd", argv) + [
              f"Loss `{config['loss']}` (d_steps {config.get('d_steps') or 'loss default'}), optimizer "
              f"`{config['optimizer']}`, batch {config['batch_size']}, {config['steps']} generator steps, "
              f"G {config['g_hidden']} {config['activation']}, D {config['d_hidden']} "
@@ -163,12 +170,12 @@ def markdown(args, config, summary, points):
     for key, label in LABELS.items():
         s = summary[key]
         paper = PAPER.get(key)
-        hq = fmt(s["hq_fraction"], 1, 100) if s["hq_fraction"]["mean"] is not None else "—"
         lines.append(f"| {label} | {paper if paper is not None else '—'} | {fmt(s['emd'])} | "
-                     f"{fmt(s['modes'], 1)} | {hq} |")
+                     f"{fmt(s['modes'], 1)} | {fmt(s['hq_fraction'], 1, 100, missing='—')} |")
     if points:
-        lines += ["", f"Masking-rate sweep (pre-sample 2000, seeds {args.sweep_seeds}, {args.sweep_steps or config['steps']} "
-                  "steps): see `goerttler_rate_sweep.png`.", "", "| r | EMD | modes |", "|---|---|---|"]
+        lines += ["", f"Masking-rate sweep (pre-sample 2000, seeds {args.sweep_seeds}, "
+                  f"{args.sweep_steps or config['steps']} steps): see `goerttler_rate_sweep.png`.", "",
+                  "| r | EMD | modes |", "|---|---|---|"]
         lines += [f"| {p['rate']:.1f} | {fmt(p['emd'])} | {fmt(p['modes'], 1)} |" for p in points]
     return "\n".join(lines) + "\n"
 
@@ -178,7 +185,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.goerttler_ring_emd", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds of the EMD table")
-    p.add_argument("--steps", type=int, help="generator steps (default: the weighted_prior_ring8 config's)")
+    p.add_argument("--steps", type=int, help="generator steps (default: the weighted_prior_ring8 entry's)")
     p.add_argument("--loss", help="adversarial loss (default: the config's; non_saturating = the paper's "
                    "'standard GAN with the alternative loss')")
     p.add_argument("--rates", type=float, nargs="+", default=[round(0.1 * i, 1) for i in range(1, 11)])
@@ -187,38 +194,36 @@ def main(argv=None) -> int:
     p.add_argument("--skip-sweep", action="store_true", help="only the EMD table and the learned-prior plot")
     p.add_argument("--skip-table", action="store_true", help="only the sweep (writes goerttler_rate_sweep<tag>.json)")
     p.add_argument("--n-eval", type=int, default=2500, help="generated and real points per EMD")
-    p.add_argument("--runs-dir", default=str(REPO / "runs" / "goerttler_ring"))
+    p.add_argument("--runs-dir", default=str(REPO / "runs" / "goerttler_ring"), help="trained models (reused)")
+    p.add_argument("--results-dir", default=str(RESULTS), help="where the result files go (default results/)")
     p.add_argument("--tag", default="", help="suffix of the result file names (e.g. _nonsat)")
     args = p.parse_args(argv)
-    from pathlib import Path
-
     from zoo import data
 
     args.runs_dir = Path(args.runs_dir)
+    results = Path(args.results_dir)
     args.sweep_steps = args.sweep_steps or args.steps
     mixture = data.mixture("ring8")
     if args.skip_table:  # only train/evaluate the sweep (e.g. to fill the run cache in parallel)
         points = part_sweep(args, mixture)
-        write_json(RESULTS / f"goerttler_rate_sweep{args.tag}.json", {"sweep": points, "seeds": args.sweep_seeds})
+        write_json(results / f"goerttler_rate_sweep{args.tag}.json", {"sweep": points, "seeds": args.sweep_seeds})
         return 0
     config, rows, summary, models0 = part_table(args, mixture)
-    try:
-        from scripts.learned_prior_plot import plot_learned_prior
-    except ImportError:
-        from learned_prior_plot import plot_learned_prior
+    from scripts.learned_prior_plot import plot_learned_prior
 
-    islands = plot_learned_prior(list(models0.values()), list(models0), RESULTS / f"goerttler_learned_prior{args.tag}.png")
+    islands = plot_learned_prior(list(models0.values()), list(models0),
+                                 results / f"goerttler_learned_prior{args.tag}.png")
     points = [] if args.skip_sweep else part_sweep(args, mixture)
     result = {"paper": PAPER, "config": config, "seeds": args.seeds, "n_eval": args.n_eval, "summary": summary,
               "runs": rows, "learned_prior_seed0": islands, "sweep": points, "sweep_seeds": args.sweep_seeds}
-    write_json(RESULTS / f"goerttler_ring_emd{args.tag}.json", result)
+    write_json(results / f"goerttler_ring_emd{args.tag}.json", result)
     if points:
         plot_sweep(points, summary["constant"]["emd"]["mean"], summary["floor"]["emd"]["mean"],
-                   RESULTS / f"goerttler_rate_sweep{args.tag}.png", config["loss"])
-    text = markdown(args, config, summary, points)
+                   results / f"goerttler_rate_sweep{args.tag}.png", config["loss"])
+    text = markdown(args, config, summary, points, argv)
     text += "\nLearned prior of the seed-0 models (`goerttler_learned_prior.png`): " + "; ".join(
         f"{s['model']}: {s['islands']} islands, {s['modes_from_mask']} modes from the mask" for s in islands) + "\n"
-    write_text(RESULTS / f"goerttler_ring_emd{args.tag}.md", text)
+    write_text(results / f"goerttler_ring_emd{args.tag}.md", text)
     print(text)
     return 0
 

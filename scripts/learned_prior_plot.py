@@ -5,8 +5,8 @@
 
 For every checkpoint (a model with a 2-D uniform prior) two panels are drawn:
 
-* top: s(z) = σ(D(G(z))) (centred, σ(f − f̄), for Wasserstein critics) on a 200×200 grid over U(-1, 1)², with the mask boundary of rate r (the
-  (1 − r) quantile of s under p_z, Def. 1) as a contour;
+* top: s(z) = σ(D(G(z))) (centred, σ(f − f̄), for Wasserstein critics) on a 200×200 grid over
+  U(-1, 1)², with the mask boundary of rate r (the (1 − r) quantile of s under p_z, Def. 1) as a contour;
 * bottom: the z-plane coloured by the mode that G(z) lands in (high-quality samples only, within 3 std;
   grey otherwise).
 
@@ -19,12 +19,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-try:
-    from scripts.common import RESULTS, write_json
-except ImportError:  # run as a file: scripts/ is then the first path entry
-    from common import RESULTS, write_json
+import numpy as np
 
-import numpy as np  # noqa: E402
+from scripts.common import RESULTS, write_json
 
 __all__ = ["prior_grid", "count_islands", "plot_learned_prior", "main"]
 
@@ -102,7 +99,8 @@ def main(argv=None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", nargs="+", required=True, help="zoo names or checkpoint folders")
     p.add_argument("--rate", type=float, default=0.5, help="masking rate of the drawn mask boundary")
-    p.add_argument("--out", default=str(RESULTS / "goerttler_learned_prior.png"))
+    p.add_argument("--out", default=str(RESULTS / "goerttler_learned_prior.png"),
+                   help="PNG path; the islands/modes counts go beside it as .json")
     args = p.parse_args(argv)
     import zoo
 

@@ -5,26 +5,27 @@ view of a BiGAN with 1-D z (Fig. 4).
   plane, with real (orange) and generated (green) points. For a plain GAN the map is D(x); for a BiGAN
   it is D(x, E(x)), the plane the paper draws under Fig. 4. ``--train-dcgan`` first trains the paper's
   Fig. 3 models (the DCGAN-style toy GAN: 3×512 lrelu MLPs, 2-D z, vanilla without penalty, Wasserstein
-  and lol1/lol2 with the WGAN-GP penalty, λ = 0.1) through ``train.run``.
+  and lol1/lol2 with the WGAN-GP penalty, λ = 0.1: the entries ``logan_fig3_<loss>_<dataset>`` of
+  ``zoo/methods/logan.py``) with ``scripts.common.train_run`` into ``--runs-dir``.
 * ``fig4``: (x, E(x)) in orange and (G(z), z) in green in 3-D, over the contour of D(x, E(x)) drawn at
   the bottom of the box (the authors' ``visual_models.py`` plots the same three things).
 
-    python -m scripts.logan_figures fig4 --checkpoints bigan_ring8 logan_bigan_ring8 --out results/figures/logan_fig4_ring8.png
+    python -m scripts.logan_figures fig4 --checkpoints bigan_ring8 logan_bigan_ring8 \
+        --out results/figures/logan_fig4_ring8.png
     python -m scripts.logan_figures fig3 --train-dcgan --dataset ring8 --steps 3000
 """
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-FIG3_LOSSES = (("vanilla", "none"), ("wasserstein", "gp"), ("lol1", "gp"), ("lol2", "gp"))
+from scripts.common import REPO, train_run
+
+FIG3_LOSSES = (("vanilla", "none"), ("wasserstein", "gp"), ("lol1", "gp"), ("lol2", "gp"))  # (loss, penalty)
+FIG3_DATASETS = ("ring8", "grid25")  # the data sets with logan_fig3_* entries
 
 
 def _load(name_or_path):
@@ -87,7 +88,8 @@ def fig4(models, labels, path, n: int = 500):
     fig = plt.figure(figsize=(5 * len(models), 5))
     for i, (model, label) in enumerate(zip(models, labels)):
         if model.prior.event_dim != 1:
-            raise ValueError(f"Fig. 4 needs a BiGAN with 1-D z; {label or model.name} has z_dim {model.prior.event_dim}")
+            raise ValueError(f"Fig. 4 needs a BiGAN with 1-D z; {label or model.name} has z_dim "
+                             f"{model.prior.event_dim}")
         mixture = data.mixture(model.dataset)
         x = mixture.sample(n, seed=1)
         code = model.encode(x)[:, 0]
@@ -106,43 +108,44 @@ def fig4(models, labels, path, n: int = 500):
     return save_figure(fig, path)
 
 
-def train_fig3_models(dataset, steps, seed, runs_dir) -> list[Path]:
-    """Train the Fig. 3 toy GANs (paper Sec. 4.1 / supplementary §1.1) with ``train.run``; return their folders."""
-    outs = []
+def fig3_config(loss, dataset, steps, seed) -> dict:
+    """The Fig. 3 entry ``logan_fig3_<loss>_<dataset>`` with ``steps`` and ``seed``."""
+    from zoo import configs
+
+    return configs.resolve(f"logan_fig3_{loss}_{dataset}", overrides={"steps": steps, "seed": seed})
+
+
+def train_fig3_models(dataset, steps, seed, runs_dir) -> list:
+    """Train the Fig. 3 toy GANs (paper Sec. 4.1 / supplementary §1.1) unless finished; return the models."""
+    models = []
     for loss, penalty in FIG3_LOSSES:
-        out = Path(runs_dir) / f"fig3_{dataset}_{loss}_{penalty}_s{seed}"
-        outs.append(out)
-        if (out / "SHA256SUMS").is_file():
-            continue
-        cmd = ["nice", "-n", "10", sys.executable, "-m", "train.run", "--model", "logan_dcgan", "--dataset", dataset,
-               "--loss", loss, "--penalty", penalty, "--seed", str(seed), "--steps", str(steps), "--out", str(out),
-               "--plot-every", "0", "--set", "network=\"mlp\"", "--set", "gp_weight=0.1", "--set", "activation=\"lrelu\"",
-               "--set", "g_hidden=[512,512,512]", "--set", "d_hidden=[512,512,512]",
-               "--set", "optimizer=" + json.dumps({"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9})]
-        print(" ".join(cmd[3:]), flush=True)
-        subprocess.run(cmd, cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, check=True)
-    return outs
+        config = fig3_config(loss, dataset, steps, seed)
+        models.append(train_run(config, Path(runs_dir) / f"fig3_{dataset}_{loss}_{penalty}_s{seed}"))
+    return models
 
 
 def main(argv=None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m scripts.logan_figures", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("figure", choices=["fig3", "fig4"])
     p.add_argument("--checkpoints", nargs="*", default=[], help="zoo names or checkpoint folders, one panel each")
     p.add_argument("--labels", nargs="*", help="panel titles (default: loss and penalty)")
     p.add_argument("--train-dcgan", action="store_true", help="fig3: train the paper's toy GANs first")
-    p.add_argument("--dataset", default="ring8")
-    p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--runs-dir", default=str(REPO / "runs" / "logan_figures"))
+    p.add_argument("--dataset", default="ring8", help="data set of --train-dcgan (ring8 or grid25) and of the "
+                   "default file name")
+    p.add_argument("--steps", type=int, default=3000, help="fig3 --train-dcgan: generator steps")
+    p.add_argument("--seed", type=int, default=0, help="fig3 --train-dcgan: training seed")
+    p.add_argument("--runs-dir", default=str(REPO / "runs" / "logan_figures"), help="trained models (reused)")
     p.add_argument("--out", help="PNG path (default results/figures/logan_<figure>_<dataset>.png)")
     args = p.parse_args(argv)
-    checkpoints = list(args.checkpoints)
-    if args.train_dcgan:
-        checkpoints += [str(o) for o in train_fig3_models(args.dataset, args.steps, args.seed, args.runs_dir)]
-    if not checkpoints:
+    if not args.checkpoints and not args.train_dcgan:
         p.error("give --checkpoints (or --train-dcgan for fig3)")
-    models = [_load(c) for c in checkpoints]
+    if args.train_dcgan and args.dataset not in FIG3_DATASETS:
+        p.error(f"--train-dcgan needs --dataset {' or '.join(FIG3_DATASETS)}, got {args.dataset!r}")
+    models = [_load(c) for c in args.checkpoints]
+    if args.train_dcgan:
+        models += train_fig3_models(args.dataset, args.steps, args.seed, args.runs_dir)
     labels = args.labels or [None] * len(models)
     out = Path(args.out or REPO / "results" / "figures" / f"logan_{args.figure}_{args.dataset}.png")
     (fig3 if args.figure == "fig3" else fig4)(models, labels, out)

@@ -1,11 +1,11 @@
 """LOGAN on MNIST (Sharma & Namboodiri 2018, Sec. 4.3, Tables 1–3): reconstructions and sample scores.
 
-Models (each trained with ``train.run.train`` unless its checkpoint folder is complete; the equivalent
-``python -m train.run`` command is printed):
+Models (zoo entries with ``--steps`` and the seed set, each trained with ``scripts.common.train_run``
+into ``--runs-dir`` unless a finished run of the same config is there):
 
 * ``logan_bigan``: BiGAN + lol1 + pair-wise penalty, λ = 1 (entry ``logan_bigan_mnist``);
 * ``bigan``: the vanilla BiGAN (loss ``v``, no penalty) trained the same way (same networks, steps,
-  batch, optimizer and seed), the paper's "Vanilla" row;
+  batch, optimizer and seed), the paper's "Vanilla" row (entry ``bigan_mnist``);
 * ``logan_dcgan``: DCGAN + lol1 + WGAN-GP penalty, λ = 1 (entry ``logan_dcgan_mnist``; Table 1's setting).
 
 Metrics:
@@ -17,8 +17,11 @@ Metrics:
   images after every epoch (250 steps) and the best 3-point moving average is reported beside the
   final checkpoint's value on ``--ssim-images`` images.
 * **Inception score / MODE score / digit coverage / class KL / FID** of 10,000 samples with the MNIST
-  classifier (``eval.image_metrics.evaluate_images``, docs/evaluation.md; real-test-data floors of the same N),
-  when ``checkpoints/mnist_classifier`` exists.
+  classifier (``eval.image_metrics.evaluate_images``, docs/evaluation.md; real-test-data floors of the
+  same N), when ``checkpoints/mnist_classifier`` exists.
+
+Writes ``results/logan_mnist.{json,md}`` (``--out``) and ``results/figures/logan_mnist_reconstructions.png``
+(beside ``--out``, in ``figures/``).
 
     python -m scripts.logan_mnist --steps 3000 --seeds 0
 """
@@ -31,10 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-MODELS = {"logan_bigan": ["--model", "logan_bigan", "--dataset", "mnist"],
-          "bigan": ["--model", "bigan", "--dataset", "mnist"],
-          "logan_dcgan": ["--model", "logan_dcgan", "--dataset", "mnist"]}
+from scripts.common import REPO, fmt, mean_std, mnist_images, train_run, write_results
+
+MODELS = {"logan_bigan": "logan_bigan_mnist", "bigan": "bigan_mnist", "logan_dcgan": "logan_dcgan_mnist"}
 PAPER = {"ssim": {"vanilla BiGAN": ".223 ± .08", "LOGAN lol1": ".238 ± .09", "LOGAN lol2": ".230 ± .09"},
          "is_cifar_bigan": {"vanilla": "5.31 ± .07", "Wasserstein": "4.8 ± .15", "lol1": "6.11 ± .05",
                             "lol2": "6.23 ± .03"},
@@ -60,9 +62,7 @@ def ssim_reconstruction(model, images, batch_size: int = 500) -> np.ndarray:
 
 def test_images(n: int, seed: int = 0) -> np.ndarray:
     """``n`` MNIST test images in [-1, 1] (a fixed random subset)."""
-    from zoo import data
-
-    x = np.stack([np.asarray(im) for im in data.load_images("mnist", "test")])
+    x = mnist_images("test")
     return x[np.random.default_rng(seed).permutation(len(x))[:n]]
 
 
@@ -88,21 +88,15 @@ def best_moving_average(values, window: int = 3):
 
 
 def train_model(kind, steps, seed, runs_dir, track_images) -> Path:
-    """Train one model (in this process, ``train.run.train``) unless its checkpoint is complete."""
-    from train.run import apply_variant, train
+    """Train one model (entry ``MODELS[kind]``) into ``runs_dir`` unless a finished run of its config is
+    there; return the folder. Published checkpoints are not reused: they lack the SSIM history."""
     from zoo import configs
 
     out = Path(runs_dir) / f"{kind}_mnist_s{seed}"
-    if not (out / "SHA256SUMS").is_file():
-        import keras
-
-        keras.backend.clear_session()
-        cli = MODELS[kind] + ["--steps", str(steps), "--seed", str(seed)]
-        print("python -m train.run " + " ".join(cli + ["--out", str(out)]), flush=True)
-        config = apply_variant(configs.resolve(kind, "mnist", {"steps": steps, "seed": seed}))
-        callbacks = [ssim_tracker(track_images, out / "ssim_history.json")] if kind != "logan_dcgan" else []
-        out.mkdir(parents=True, exist_ok=True)
-        train(config, out, plot_every=0, verbose=2, callbacks=callbacks)
+    config = configs.resolve(MODELS[kind], overrides={"steps": steps, "seed": seed})
+    callbacks = [ssim_tracker(track_images, out / "ssim_history.json")] if kind != "logan_dcgan" else []
+    print(f"{MODELS[kind]}: {steps} steps, seed {seed} -> {out}", flush=True)
+    train_run(config, out, published=False, callbacks=callbacks)
     return out
 
 
@@ -123,7 +117,8 @@ def evaluate(folder, x_test, num_samples, seed) -> dict:
     try:
         from eval.image_report import evaluate_checkpoint_images
 
-        scores = evaluate_checkpoint_images(model, "mnist", num_samples=num_samples, seed=seed)
+        # KID is not reported here, so one subset instead of 100 (the other scores do not depend on it).
+        scores = evaluate_checkpoint_images(model, "mnist", num_samples=num_samples, seed=seed, kid_subsets=1)
     except Exception as err:  # the classifier belongs to another issue; report its absence
         scores = {"skipped": f"{type(err).__name__}: {err}"}
     if "skipped" in scores:
@@ -149,9 +144,12 @@ def recon_figure(folders, labels, x, path):
     return plot_image_grid(np.concatenate(rows), path, cols=len(x), title="rows: x, " + ", ".join(labels))
 
 
-def _summary(values):
-    values = [v for v in values if v is not None]
-    return {"mean": float(np.mean(values)), "std": float(np.std(values)), "n": len(values)} if values else None
+def _cell(runs, key, sub=None, digits=3) -> str:
+    """Mean ± std over training seeds of ``run[key]`` (``run[key][sub]``), the mean alone for one seed."""
+    s = mean_std([(r.get(key) or {}).get(sub) if sub else r.get(key) for r in runs])
+    if s["runs"] > 1:
+        return fmt(s, digits)
+    return "—" if s["mean"] is None else f"{s['mean']:.{digits}f}"
 
 
 def to_markdown(result) -> str:
@@ -163,16 +161,13 @@ def to_markdown(result) -> str:
              "class KL | FID |",
              "|---|---|---|---|---|---|---|---|"]
     for kind, runs in result["models"].items():
-        def cell(key, sub=None, digits=3):
-            vals = [(r.get(key) or {}).get(sub) if sub else r.get(key) for r in runs]
-            s = _summary(vals)
-            return "—" if s is None else (f"{s['mean']:.{digits}f}" + (f" ± {s['std']:.{digits}f}" if s["n"] > 1 else ""))
         ssim = "—"
         if runs and "ssim" in runs[0]:
             ssim = f"{np.mean([r['ssim']['mean'] for r in runs]):.3f} ± {np.mean([r['ssim']['std'] for r in runs]):.3f}"
-        lines.append(f"| {kind} | {ssim} | {cell('ssim_best_moving_average')} | {cell('inception_score', 'mean', 2)} | "
-                     f"{cell('mode_score', digits=2)} | "
-                     f"{cell('digits_covered', digits=1)} | {cell('class_kl')} | {cell('fid', digits=1)} |")
+        lines.append(f"| {kind} | {ssim} | {_cell(runs, 'ssim_best_moving_average')} | "
+                     f"{_cell(runs, 'inception_score', 'mean', 2)} | {_cell(runs, 'mode_score', digits=2)} | "
+                     f"{_cell(runs, 'digits_covered', digits=1)} | {_cell(runs, 'class_kl')} | "
+                     f"{_cell(runs, 'fid', digits=1)} |")
     floor = next((r["floor"] for runs in result["models"].values() for r in runs if "floor" in r), None)
     if floor:
         lines.append(f"| real test data (floor) | 1 | 1 | {floor['inception_score']:.2f} | {floor['mode_score']:.2f} | "
@@ -184,7 +179,8 @@ def to_markdown(result) -> str:
 
 def main(argv=None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m scripts.logan_mnist", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
@@ -192,8 +188,8 @@ def main(argv=None) -> int:
     p.add_argument("--num-samples", type=int, default=10_000)
     p.add_argument("--checkpoint", action="append", default=[], metavar="KIND=DIR",
                    help="use an existing checkpoint (e.g. logan_bigan=checkpoints/logan_bigan_mnist) for seed 0")
-    p.add_argument("--runs-dir", default=str(REPO / "runs" / "logan_mnist"))
-    p.add_argument("--out", default=str(REPO / "results" / "logan_mnist"))
+    p.add_argument("--runs-dir", default=str(REPO / "runs" / "logan_mnist"), help="trained models (reused)")
+    p.add_argument("--out", default=str(REPO / "results" / "logan_mnist"), help="writes OUT.json and OUT.md")
     args = p.parse_args(argv)
     given = dict(item.split("=", 1) for item in args.checkpoint)
     x_test = test_images(args.ssim_images)
@@ -214,12 +210,7 @@ def main(argv=None) -> int:
         fig = Path(args.out).parent / "figures" / "logan_mnist_reconstructions.png"
         recon_figure([folders[k] for k in bigans], bigans, x_test[:12], fig)
         result["reconstruction_figure"] = _rel(fig)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    out.with_suffix(".md").write_text(to_markdown(result))
-    print(to_markdown(result))
-    return 0
+    return write_results(args.out, result, to_markdown(result))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """LOGAN toy study (Sharma & Namboodiri 2018, arXiv:1802.00771, Sec. 4.1–4.2; docs/methods/logan.md):
 does the pair-wise gradient penalty help a BiGAN keep every mode?
 
-Grid of BiGANs, each trained by the ordinary CLI (one ``python -m train.run`` subprocess per cell, so
-every number is reproducible with the command stored beside it):
+Grid of BiGANs, each the ``logan_bigan`` method resolved with the cell's loss, penalty, seed, steps and
+prior (``zoo.configs.resolve``) and trained with ``scripts.common.train_run``; each record stores the
+equivalent ``python -m train.run`` command, so every number is reproducible on its own:
 
     datasets  × losses (vanilla, wasserstein, lol1, lol2) × penalty (none, pairwise) × training seeds
 
@@ -13,11 +14,12 @@ steps/5 G updates). ``wasserstein`` with the penalty is the WGAN-GP loss entry (
 LOGAN's ``w``); without a penalty its critic is clipped to ±0.01 (WGAN), since an unconstrained critic
 has no Wasserstein meaning. The paper trains 40,000 steps; ``--steps`` sets what the compute budget affords.
 
-Each run's ``metrics.json`` holds the mixture metrics of docs/evaluation.md (2,500 samples, 3-std HQ threshold,
-KL of the HQ histogram to uniform) averaged over 5 sampling seeds; this script reports mean ± std over
+Each run is scored with the mixture metrics of docs/evaluation.md (``--n-eval`` = 2,500 samples, 3-std HQ
+threshold, KL of the HQ histogram to uniform) averaged over 5 sampling seeds (``eval.mixture.evaluate_mixture``,
+kept beside the checkpoint as ``mixture_metrics.json``); this script reports mean ± std over
 the **training** seeds, the paired with-minus-without-penalty differences, and writes
-``results/logan_toy_study.{json,md}``. Re-running skips finished cells (their checkpoints are kept
-under ``--runs-dir``).
+``results/logan_toy_study.{json,md}`` (``--out``). Re-running skips finished cells (their checkpoints are
+kept under ``--runs-dir``; a cell that diverged leaves ``<cell>.failed`` there and is tried again).
 
     python -m scripts.logan_toy_study --steps 3000 --seeds 0 1 2
 """
@@ -25,17 +27,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
-import os
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
+from scripts.common import REPO, finished_run, fmt, mean_std, train_run, write_json, write_results
 
-REPO = Path(__file__).resolve().parents[1]
+EVAL_FILE = "mixture_metrics.json"  # a cell's scores, beside its checkpoint
+
 LOSSES = ("vanilla", "wasserstein", "lol1", "lol2")
 PENALTIES = ("none", "pairwise")
 METRICS = ("modes", "hq_fraction", "kl", "jsd", "emd")
@@ -58,51 +57,63 @@ def generator_steps(loss, steps):
     return steps // 5 if loss == "wasserstein" else steps
 
 
-def command(dataset, loss, penalty, seed, steps, z_dim, out):
-    """The ``train.run`` command line that trains one cell (``steps`` counted as LOGAN counts them)."""
-    return [sys.executable, "-m", "train.run", "--model", "logan_bigan", "--dataset", dataset, "--loss", loss,
-            "--penalty", penalty, "--seed", str(seed), "--steps", str(generator_steps(loss, steps)), "--out", str(out),
-            "--plot-every", "0", "--set", "prior=" + json.dumps({"kind": "uniform", "dim": z_dim}, separators=(",", ":"))]
+def cell_config(dataset, loss, penalty, seed, steps, z_dim) -> dict:
+    """The resolved config of one cell (``steps`` counted as LOGAN counts them)."""
+    from zoo import configs
+
+    overrides = {"seed": seed, "steps": generator_steps(loss, steps), "loss": loss,
+                 "prior": {"kind": "uniform", "dim": z_dim}}
+    return configs.resolve("logan_bigan", dataset, overrides, penalty=penalty)
 
 
-def run_cell(args, dataset, loss, penalty, seed) -> dict:
-    """Train one cell unless its checkpoint is complete; return its record (metrics or divergence)."""
+def command(dataset, loss, penalty, seed, steps, z_dim, out) -> str:
+    """The ``python -m train.run`` command line equivalent to training one cell."""
+    return (f"python -m train.run --model logan_bigan --dataset {dataset} --loss {loss} --penalty {penalty} "
+            f"--seed {seed} --steps {generator_steps(loss, steps)} --out {out} --plot-every 0 "
+            f"--set prior={{\"kind\":\"uniform\",\"dim\":{z_dim}}}")
+
+
+def run_cell(args, dataset, loss, penalty, seed) -> dict | None:
+    """Train one cell unless a finished run of its config is in ``--runs-dir``, score it unless scored at
+    ``--n-eval``; return its record (metrics or divergence), or None when ``--aggregate-only`` finds it
+    never run."""
+    from eval.mixture import evaluate_mixture
+    from zoo import checkpoint, data
+
     out = Path(args.runs_dir) / cell_name(dataset, loss, penalty, seed)
-    cmd = command(dataset, loss, penalty, seed, args.steps, args.z_dim, out)
+    failed_file = out.parent / f"{out.name}.failed"
+    config = cell_config(dataset, loss, penalty, seed, args.steps, args.z_dim)
     record = {"dataset": dataset, "loss": loss, "penalty": penalty, "seed": seed,
-              "command": " ".join(["python"] + cmd[1:])}
-    done = (out / "SHA256SUMS").is_file() and (out / "metrics.json").is_file()
-    if not done and args.aggregate_only:
-        failed = (out.parent / f"{out.name}.log").is_file() and not out.joinpath(".backup").exists()
-        if not failed:
-            return None  # never run: left out of the tables
-        record["failed"] = "see " + f"{out.name}.log"
-        return record
-    if not done:
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        start = time.time()
-        proc = subprocess.run(["nice", "-n", str(args.nice)] + cmd, cwd=REPO, env=env, capture_output=True,
-                              text=True)
-        record["wall_seconds"] = round(time.time() - start, 1)
-        (out.parent / f"{out.name}.log").write_text(proc.stdout + proc.stderr)
-        if proc.returncode != 0:
-            record["failed"] = (proc.stderr.strip().splitlines() or ["?"])[-1]
-            print(f"  {out.name}: FAILED ({record['failed']})", flush=True)
+              "command": command(dataset, loss, penalty, seed, args.steps, args.z_dim, out)}
+    model = None
+    if finished_run(config, out, published=False) is None:
+        if args.aggregate_only:
+            if not failed_file.is_file():
+                return None  # never run: left out of the tables
+            record["failed"] = failed_file.read_text().strip()
             return record
-    metrics = json.loads((out / "metrics.json").read_text())
-    record["metrics"] = {k: v["mean"] for k, v in metrics["summary"].items() if k in METRICS}
-    record["train_seconds"] = metrics.get("train_seconds_last_run")
+        (out / EVAL_FILE).unlink(missing_ok=True)  # the scores of an earlier model in this folder
+        start = time.time()
+        try:
+            model = train_run(config, out, reuse=False)
+        except RuntimeError as err:  # diverged (NaN loss): nothing was saved
+            record["failed"] = str(err)
+            failed_file.write_text(f"{err}\n")
+            print(f"  {out.name}: FAILED ({err})", flush=True)
+            return record
+        record["wall_seconds"] = round(time.time() - start, 1)
+        failed_file.unlink(missing_ok=True)
+    scores = checkpoint.read_json(out, EVAL_FILE)
+    if scores.get("n") != args.n_eval:
+        model = model or checkpoint.load(out)
+        scores = evaluate_mixture(model.sample, data.mixture(dataset), n=args.n_eval)
+        write_json(out / EVAL_FILE, scores)
+    record["metrics"] = {k: v["mean"] for k, v in scores["summary"].items() if k in METRICS}
+    record["train_seconds"] = checkpoint.read_json(out, "metrics.json").get("train_seconds_last_run")
     m = record["metrics"]
     print(f"  {out.name}: modes {m.get('modes', 0):.1f}  HQ {100 * m.get('hq_fraction', 0):.1f}%  "
           f"KL {m.get('kl', float('nan')):.3f}", flush=True)
     return record
-
-
-def _stats(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return {"mean": float(np.mean(values)), "std": float(np.std(values)), "n": len(values)}
 
 
 def aggregate(records, num_modes) -> dict:
@@ -125,7 +136,7 @@ def aggregate(records, num_modes) -> dict:
         cells[f"{dataset}/{loss}/{penalty}"] = {
             "dataset": dataset, "loss": loss, "penalty": penalty, "failed": entry["failed"],
             "num_modes": num_modes[dataset],
-            **{k: _stats([run.get(k) for run in entry["runs"]]) for k in METRICS}}
+            **{k: mean_std([run.get(k) for run in entry["runs"]]) for k in METRICS}}
     effects = {}
     for dataset, loss, _ in sorted({(d, lo, "none") for d, lo, _ in table}, key=order):
         with_, without = table.get((dataset, loss, "pairwise")), table.get((dataset, loss, "none"))
@@ -136,15 +147,13 @@ def aggregate(records, num_modes) -> dict:
         for k in ("modes", "hq_fraction", "kl"):
             d = [r[k] - by_seed[r["seed"]][k] for r in with_["runs"]
                  if r["seed"] in by_seed and r.get(k) is not None and by_seed[r["seed"]].get(k) is not None]
-            diffs[k] = _stats(d)
+            diffs[k] = mean_std(d)
         effects[f"{dataset}/{loss}"] = diffs
     return {"cells": cells, "penalty_effect": effects}
 
 
-def _fmt(s, scale=1.0, digits=2):
-    if s is None:
-        return "—"
-    return f"{scale * s['mean']:.{digits}f} ± {scale * s['std']:.{digits}f}"
+def _fmt(stat, scale=1.0, digits=2) -> str:
+    return fmt(stat, digits, scale, missing="—")
 
 
 def to_markdown(result) -> str:
@@ -152,12 +161,12 @@ def to_markdown(result) -> str:
     a = result["args"]
     lines = [f"LOGAN toy study: {a['steps']} steps (paper: 40,000), z ~ U(-1,1)^{a['z_dim']}, training seeds "
              f"{a['seeds']} (column 'runs': how many finished per cell); each run's metrics are the mean over 5 "
-             "sampling seeds × 2,500 samples; mean ± std over training seeds. KL is over runs with at least one "
-             "high-quality sample.", "",
+             f"sampling seeds × {a.get('n_eval', 2500):,} samples; mean ± std over training seeds. KL is over runs "
+             "with at least one high-quality sample.", "",
              "| dataset | loss | penalty | runs | modes | HQS % | KL(HQ hist ‖ U) | EMD | failed runs |",
              "|---|---|---|---|---|---|---|---|---|"]
     for c in result["cells"].values():
-        runs = c["modes"]["n"] if c["modes"] else 0
+        runs = c["modes"]["runs"]
         lines.append(f"| {c['dataset']} | {c['loss']} | {c['penalty']} | {runs} | {_fmt(c['modes'], digits=1)} / "
                      f"{c['num_modes']} | {_fmt(c['hq_fraction'], 100, 1)} | {_fmt(c['kl'])} | "
                      f"{_fmt(c['emd'], digits=3)} | {c['failed']} |")
@@ -173,7 +182,8 @@ def to_markdown(result) -> str:
 
 def main(argv=None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m scripts.logan_toy_study", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
     p.add_argument("--losses", nargs="+", default=list(LOSSES), choices=LOSSES)
     p.add_argument("--penalties", nargs="+", default=list(PENALTIES), choices=PENALTIES)
@@ -181,11 +191,10 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=3000, help="training steps per run as LOGAN counts them (D "
                    "updates; = G updates except Wasserstein's 5:1); paper: 40000")
     p.add_argument("--z-dim", type=int, default=1, help="latent size (1 as in the paper's Fig. 4)")
-    p.add_argument("--jobs", type=int, default=1, help="runs in parallel (each is nice'd)")
-    p.add_argument("--nice", type=int, default=10)
+    p.add_argument("--n-eval", type=int, default=2500, help="samples per sampling seed of the scores")
     p.add_argument("--aggregate-only", action="store_true",
                    help="train nothing: tabulate the finished cells (cells never run are left out)")
-    p.add_argument("--runs-dir", default=str(REPO / "runs" / "logan_toy"))
+    p.add_argument("--runs-dir", default=str(REPO / "runs" / "logan_toy"), help="trained cells (reused)")
     p.add_argument("--out", default=str(REPO / "results" / "logan_toy_study"), help="writes OUT.json and OUT.md")
     args = p.parse_args(argv)
 
@@ -193,20 +202,15 @@ def main(argv=None) -> int:
 
     Path(args.runs_dir).mkdir(parents=True, exist_ok=True)
     # Seed-major order: an interrupted study still has every cell for its first seeds.
-    cells = [(d, lo, pe, s) for s, d, lo, pe in itertools.product(args.seeds, args.datasets, args.losses, args.penalties)]
+    cells = [(d, lo, pe, s) for s, d, lo, pe in itertools.product(args.seeds, args.datasets, args.losses,
+                                                                    args.penalties)]
     print(f"{len(cells)} runs of {args.steps} steps", flush=True)
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        records = [r for r in pool.map(lambda c: run_cell(args, *c), cells) if r is not None]
+    records = [r for r in (run_cell(args, *c) for c in cells) if r is not None]
     result = {"args": {k: v for k, v in vars(args).items() if k not in ("runs_dir", "out")},
               "paper_claim": PAPER_CLAIM,
               **aggregate(records, {d: data.mixture(d).num_modes for d in args.datasets}),
               "runs": records}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
-    out.with_suffix(".md").write_text(to_markdown(result))
-    print(to_markdown(result))
-    return 0
+    return write_results(args.out, result, to_markdown(result))
 
 
 if __name__ == "__main__":

@@ -14,10 +14,13 @@ from __future__ import annotations
 import sys
 
 import zoo
+from scripts.common import fmt
 from zoo import checkpoint, data
 
-MIXTURE_HEADER = ["| model | data | modes | HQ % | reverse KL | JSD | EMD | EMD floor |", "|---|---|---|---|---|---|---|---|"]
-IMAGE_HEADER = ["| model | data | digits covered | class KL | Inception score | MODE score | FID |", "|---|---|---|---|---|---|---|"]
+MIXTURE_HEADER = ["| model | data | modes | HQ % | reverse KL | JSD | EMD | EMD floor |",
+                  "|---|---|---|---|---|---|---|---|"]
+IMAGE_HEADER = ["| model | data | digits covered | class KL | Inception score | MODE score | FID |",
+                "|---|---|---|---|---|---|---|"]
 
 
 def mixture_row(name: str, metrics: dict) -> str:
@@ -25,20 +28,17 @@ def mixture_row(name: str, metrics: dict) -> str:
     s = metrics["summary"]
     k = data.mixture(metrics["dataset"]).num_modes
 
-    def fmt(key, scale=1.0, digits=3):
-        if key not in s:
-            return "n/a (no HQ sample)"
-        return f"{scale * s[key]['mean']:.{digits}f} ± {scale * s[key]['std']:.{digits}f}"
+    def cell(key, digits=3, scale=1.0):
+        return fmt(s.get(key), digits, scale, missing="n/a (no HQ sample)")
 
-    return (f"| `{name}` | {metrics['dataset']} | {fmt('modes', digits=1)} / {k} | {fmt('hq_fraction', 100, 1)} | "
-            f"{fmt('kl')} | {fmt('jsd')} | {fmt('emd')} | {fmt('emd_floor')} |")
+    return (f"| `{name}` | {metrics['dataset']} | {cell('modes', 1)} / {k} | {cell('hq_fraction', 1, 100)} | "
+            f"{cell('kl')} | {cell('jsd')} | {cell('emd')} | {cell('emd_floor')} |")
 
 
 def image_row(name: str, m: dict) -> str:
     """One markdown row for an image checkpoint (or the real-data floor) scored by ``eval.image_report``."""
-    inception = m["inception_score"]
     return (f"| {name} | {m.get('dataset', '')} | {m['digits_covered']}/10 | {m['class_kl']:.4f} | "
-            f"{inception['mean']:.2f} ± {inception['std']:.2f} | {m['mode_score']:.2f} | {m['fid']['fid']:.1f} |")
+            f"{fmt(m['inception_score'], 2)} | {m['mode_score']:.2f} | {m['fid']['fid']:.1f} |")
 
 
 def main(argv=None) -> int:

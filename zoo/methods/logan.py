@@ -34,3 +34,16 @@ register_entry("logan_dcgan_mnist", "logan_dcgan", "mnist", steps=4_000)
 # z ~ U(-1,1)^128, lol1, λ = 1, batch 64. A configuration users with the data run; not trained here.
 register_entry("logan_bigan_cifar10", "logan_bigan", "cifar10", gp_weight=1.0, base=64, kernel=4,
                prior={"kind": "uniform", "dim": 128}, batch_size=64)
+# Table 2's "Vanilla" row on MNIST (scripts.logan_mnist): logan_bigan_mnist's BiGAN without the logit loss
+# and the pair-wise penalty (loss v, same networks, batch, optimizer and steps).
+register_entry("bigan_mnist", "bigan", "mnist", steps=4_000)
+# Fig. 3 (Sec. 4.1, supplementary §1.1; scripts.logan_figures fig3): the toy GANs whose D contours the paper
+# draws, 3×FC512 leaky ReLU MLPs with 2-D z; vanilla without a penalty, Wasserstein, lol1 and lol2 with the
+# WGAN-GP penalty, λ = 0.1; 3,000 steps.
+_FIG3 = {"network": "mlp", "g_hidden": [512, 512, 512], "d_hidden": [512, 512, 512], "steps": 3_000}
+for _data in ("ring8", "grid25"):
+    register_entry(f"logan_fig3_vanilla_{_data}", "logan_dcgan", _data, loss="vanilla", penalty="none",
+                   gp_weight=0.0, **_FIG3)
+    for _loss in ("wasserstein", "lol1", "lol2"):
+        register_entry(f"logan_fig3_{_loss}_{_data}", "logan_dcgan", _data, loss=_loss, penalty="gp", gp_weight=0.1,
+                       **_FIG3)

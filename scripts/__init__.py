@@ -1,0 +1,6 @@
+"""Reproduction scripts of the papers' experiments; run each as ``python -m scripts.NAME`` from the repository root.
+
+Every script trains through :func:`scripts.common.train_run` (``train.run.train`` in this process) with
+configs from :func:`zoo.configs.resolve`, and has a ``main(argv)`` that ``tests/test_scripts.py`` runs at a
+tiny budget.
+"""
