@@ -10,12 +10,18 @@ modes, %HQS and the canonical-unit JSD (docs/evaluation.md#histogram-divergences
 ``results/diw_table1.{json,md}`` (mean ± std over training seeds, the paper's figures beside them) and
 ``results/diw_table1.png`` (one sample scatter per method × data set, training seed 0).
 
-Finished runs under ``--runs-dir`` are reused, so an interrupted table resumes where it stopped.
+Each finished cell's scores (and, for the first seed, its samples) are kept in
+``<results>/diw_table1_cells/<run>.json`` together with the run's config; a cell whose file matches its
+config is not trained again, so the table resumes where it stopped, across sessions and machines
+(the checkpoints themselves, under ``--runs-dir``, are not kept).
 """
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+
+import numpy as np
 
 from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, train_run, write_json, write_report
 
@@ -52,6 +58,17 @@ def evaluate(model, dataset: str, seed: int) -> dict:
     x = model.sample(2500, seed=seed)
     m = mixture_metrics(x, data.mixture(dataset))
     return {"modes": m["modes"], "hq": 100 * m["hq_fraction"], "jsd": m["jsd_canonical"], "samples": x}
+
+
+def read_cell(path: Path, config: dict) -> dict | None:
+    """A finished cell's scores (samples as an array, or None) when ``path`` was written for ``config``."""
+    if not path.is_file():
+        return None
+    cell = json.loads(path.read_text())
+    if cell.get("config") != json.loads(json.dumps(config)):
+        return None
+    samples = None if cell.get("samples") is None else np.asarray(cell["samples"], np.float32)
+    return {"modes": cell["modes"], "hq": cell["hq"], "jsd": cell["jsd"], "samples": samples}
 
 
 def figure(samples: dict, methods, datasets, path: Path) -> None:
@@ -102,10 +119,15 @@ def main(argv=None) -> int:
         for method in args.methods:
             for seed in args.seeds:
                 config = run_config(method, dataset, seed, args.steps)
-                print(f"{method} on {dataset}, training seed {seed}", flush=True)
-                model = train_run(config, Path(args.runs_dir) / config["name"], published=False)
-                result = evaluate(model, dataset, seed)
-                if seed == args.seeds[0]:
+                cell = Path(args.results) / "diw_table1_cells" / f"{config['name']}.json"
+                result = read_cell(cell, config)
+                if result is None:
+                    print(f"{method} on {dataset}, training seed {seed}", flush=True)
+                    model = train_run(config, Path(args.runs_dir) / config["name"], published=False)
+                    result = evaluate(model, dataset, seed)
+                    write_json(cell, {"config": config, **{k: v for k, v in result.items() if k != "samples"},
+                                      "samples": result["samples"].tolist() if seed == args.seeds[0] else None})
+                if seed == args.seeds[0] and result["samples"] is not None:
                     samples[(method, dataset)] = result["samples"]
                 rows.setdefault(f"{method}/{dataset}", []).append({k: v for k, v in result.items() if k != "samples"})
     summary = {key: {m: mean_std([r[m] for r in runs]) for m in ("modes", "hq", "jsd")} for key, runs in rows.items()}
