@@ -35,7 +35,7 @@ import tensorflow as tf
 from zoo.core.model import GAN
 from zoo.methods import register_entry, register_method
 
-__all__ = ["moments", "covering_loss", "covering_init", "real_samples", "covering_init_from_config",
+__all__ = ["moments", "covering_loss", "covering_init", "real_samples", "covering_init_from_config", "Plateau",
            "default_categories", "multimodal_prior_config", "MultimodalCoveringGAN"]
 
 
@@ -68,9 +68,11 @@ def covering_init(model, real, batch_size: int = 10_000, learning_rate: float = 
         seed: seed of the latent draws (stateless, so the run is reproducible).
 
     Returns:
-        ``{"steps", "initial_loss", "final_loss", "best_loss", "stopped", "seconds", "history"}``;
-        ``history`` holds the loss every 10 steps; ``final_loss`` is measured on a fresh batch after
-        the last update (generator in training mode, like the loop).
+        ``{"steps", "initial_loss", "last_loss", "best_loss", "final_loss", "restored_best", "stopped",
+        "seconds", "history"}``: ``last_loss`` is the loss of the weights after the last update and
+        ``final_loss`` that of the weights kept, both on one fresh batch (generator in training mode, like
+        the loop); when the best weights seen (``best_loss``) beat the last ones they are restored.
+        ``history`` holds the loss every 10 steps.
     """
     mu_r, cov_r = moments(real)
     optimizer = keras.optimizers.Adam(learning_rate)
@@ -87,33 +89,57 @@ def covering_init(model, real, batch_size: int = 10_000, learning_rate: float = 
         return loss
 
     start = time.time()
-    history, best, best_step, initial = [], np.inf, 0, None
+    weights = model.generator.weights  # batch-norm statistics too: the restored generator is whole
+    rule = Plateau(patience, min_delta)
+    history, best, best_weights, initial = [], np.inf, None, None
     stopped = "max_steps"
     for i in range(max_steps):
-        loss = float(step(tf.constant(i)))  # loss of the weights before this step's update
+        before = [w.numpy() for w in weights]
+        loss = float(step(tf.constant(i)))  # loss of the weights *before* this step's update
         if not np.isfinite(loss):
             raise RuntimeError(f"covering initialization diverged at step {i} (loss {loss})")
         initial = loss if initial is None else initial
+        if loss < best:
+            best, best_weights = loss, before
         if i % 10 == 0:
             history.append([i, loss])
             if verbose:
                 print(f"covering init step {i}: loss {loss:.5g}")
-        if loss < best * (1.0 - min_delta):
-            best, best_step = loss, i  # a relative improvement of at least min_delta resets patience
-        best = min(best, loss)
         if loss <= tol * initial:
             stopped = "converged"
             break
-        if i - best_step >= patience:
+        if rule.stalled(loss):
             stopped = "plateau"
             break
-    # Loss of the final weights on a fresh batch (the loop reports each loss before its update), in
-    # the same mode as the loop: batch statistics for batch norm, whose moving averages still lag.
+    # The last weights, scored on a fresh batch in the loop's mode (batch statistics for batch norm).
     z = model.prior.sample(batch_size, seed=tf.random.experimental.stateless_fold_in(base_seed, -1))
-    final = float(covering_loss(model.generator(z, training=True), mu_r, cov_r))
-    return {"steps": i + 1, "initial_loss": initial, "final_loss": final, "best_loss": best,
-            "stopped": stopped, "seconds": round(time.time() - start, 2), "history": history,
-            "batch_size": int(batch_size)}
+    last = float(covering_loss(model.generator(z, training=True), mu_r, cov_r))
+    restored = best_weights is not None and best < last
+    if restored:  # keep the best weights seen, not wherever the optimiser stopped
+        for w, value in zip(weights, best_weights):
+            w.assign(value)
+    final = float(covering_loss(model.generator(z, training=True), mu_r, cov_r)) if restored else last
+    return {"steps": i + 1, "initial_loss": initial, "last_loss": last, "best_loss": best, "final_loss": final,
+            "restored_best": bool(restored), "stopped": stopped, "seconds": round(time.time() - start, 2),
+            "history": history, "batch_size": int(batch_size)}
+
+
+class Plateau:
+    """Stopping rule: stalled when the loss has not improved by a relative ``min_delta`` on the reference
+    for ``patience`` steps. The reference moves only on such an improvement, so a loss that keeps falling
+    slowly (0.5 % a step, say) is not taken for a plateau: its improvements add up past ``min_delta``."""
+
+    def __init__(self, patience: int, min_delta: float):
+        self.patience, self.min_delta = int(patience), float(min_delta)
+        self.reference, self.since = np.inf, 0
+
+    def stalled(self, loss: float) -> bool:
+        """Record one loss; True once ``patience`` steps have passed without a significant improvement."""
+        if loss < self.reference * (1.0 - self.min_delta):
+            self.reference, self.since = loss, 0
+        else:
+            self.since += 1
+        return self.since >= self.patience
 
 
 def real_samples(dataset: str, n: int = 10_000, seed: int = 0) -> np.ndarray:
