@@ -15,7 +15,11 @@ on the test set: it is used once, for the reported accuracy.
 Checkpoint layout (``checkpoints/mnist_classifier/``): Keras' unzipped format (``config.json``,
 ``metadata.json``, ``model.weights.h5``), ``metrics.json`` and ``SHA256SUMS`` (``sha256sum -c`` format).
 :func:`load_classifier` verifies every listed hash before Keras reads anything and loads with
-``safe_mode=True``.
+``safe_mode=True``. The shipped classifier's hashes are pinned here (:data:`PINNED_SHA256`), as the
+registry pins a zoo entry's: every metric that uses the default classifier checks them, so a
+classifier that was altered and re-hashed (its own ``SHA256SUMS`` rewritten) is refused instead of
+silently changing every score. Another classifier is used only when named explicitly (a path here;
+``--classifier-dir DIR --unpinned-classifier`` on the command lines, which print its sha256).
 
 CLI: ``python -m eval.classifier --out checkpoints/mnist_classifier [--epochs N] [--optimizer adam]``.
 """
@@ -31,15 +35,23 @@ from pathlib import Path
 import numpy as np
 
 from eval.inception import KerasScorer
-from zoo import checkpoint
+from zoo import checkpoint, checkpoint_dir
 
 __all__ = [
-    "DEFAULT_DIR", "FEATURE_LAYER", "ChecksumError", "MnistScorer", "build_classifier", "features",
-    "load_classifier", "load_mnist_arrays", "mnist_scorer", "predict_probs", "save_classifier",
+    "DEFAULT_DIR", "FEATURE_LAYER", "PINNED_SHA256", "ChecksumError", "MnistScorer", "build_classifier",
+    "classifier_sha256", "features", "is_pinned", "load_classifier", "load_mnist_arrays", "mnist_scorer",
+    "predict_probs", "save_classifier",
     "to_unit_range", "train_classifier"
 ]
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "mnist_classifier"
+DEFAULT_DIR = checkpoint_dir() / "mnist_classifier"
+#: sha256 of the shipped classifier's model files (``checkpoints/mnist_classifier``, 99.29 % test
+#: accuracy). A retrained classifier is published by updating these together with the folder.
+PINNED_SHA256 = {
+    "config.json": "30766cb7b5a4dd3a1b8c063c189d184b1cb5aaceb01f7bc4e5d355e7d4292975",
+    "metadata.json": "a85aab71b396d8bcfcd91b310c5461763a0e8ae2da7209ef20bf2c814ee46b1c",
+    "model.weights.h5": "65dc65517a180e0e8a5d8fbbe0837ecbb424b6c1f8dc77535c809461fceb3d29",
+}
 FEATURE_LAYER = "features"
 SUMS_FILE = checkpoint.SUMS
 # Loaded checkpoints: resolved path -> (SHA-256 of its SHA256SUMS file, model). A checkpoint rewritten
@@ -157,16 +169,37 @@ def train_classifier(out_dir: str | os.PathLike = DEFAULT_DIR, epochs: int = 10,
     return metrics
 
 
+def _is_default(directory: Path) -> bool:
+    return directory.resolve() == Path(DEFAULT_DIR).resolve()
+
+
+def classifier_sha256(path: str | os.PathLike | None = None) -> str:
+    """sha256 of a classifier checkpoint's ``model.weights.h5`` (what a report prints for a custom one)."""
+    return checkpoint.sha256(Path(path if path is not None else DEFAULT_DIR) / "model.weights.h5")
+
+
+def is_pinned(path: str | os.PathLike | None = None) -> bool:
+    """True when the classifier checkpoint at ``path`` has exactly the pinned files (:data:`PINNED_SHA256`)."""
+    directory = Path(path) if path is not None else Path(DEFAULT_DIR)
+    try:
+        return all(checkpoint.sha256(directory / name) == digest for name, digest in PINNED_SHA256.items())
+    except OSError:
+        return False
+
+
 def load_classifier(path: str | os.PathLike | None = None):
     """Load the trained classifier from ``path`` (default ``checkpoints/mnist_classifier/``).
 
-    The SHA256SUMS are verified first (:class:`ChecksumError` if the checkpoint is missing or corrupt),
-    then Keras loads it with ``safe_mode=True``. Loaded models are cached per path and ``SHA256SUMS``
-    content, so the same checkpoint is loaded once and a rewritten one is loaded again.
+    The default classifier (``path`` None or that folder) must match :data:`PINNED_SHA256` as well as
+    its own ``SHA256SUMS``; an explicitly named other folder is checked against its own sums only (the
+    caller chose it). :class:`ChecksumError` if the checkpoint is missing, corrupt or altered; then
+    Keras loads it with ``safe_mode=True``. Loaded models are cached per path and ``SHA256SUMS``
+    content, so the same checkpoint is loaded once and a rewritten one is verified and loaded again.
     """
     import keras
 
-    directory = Path(path) if path is not None else DEFAULT_DIR
+    directory = Path(path) if path is not None else Path(DEFAULT_DIR)
+    pinned = PINNED_SHA256 if _is_default(directory) else None
     key = str(directory.resolve())
     try:
         digest = hashlib.sha256((directory / SUMS_FILE).read_bytes()).hexdigest()
@@ -175,11 +208,17 @@ def load_classifier(path: str | os.PathLike | None = None):
     cached = _LOADED.get(key)
     if digest is None or cached is None or cached[0] != digest:
         try:
-            checkpoint.verify(directory)
+            checkpoint.verify(directory, pinned)
         except (ChecksumError, FileNotFoundError) as err:
-            raise ChecksumError(f"MNIST classifier: {err}; retrain with "
-                                f"`python -m eval.classifier --out {directory}`") from err
-        cached = (digest, keras.saving.load_model(directory, compile=False, safe_mode=True))
+            fix = ("restore the shipped files (git checkout -- checkpoints/mnist_classifier) or name another "
+                   "classifier explicitly" if pinned else f"retrain with `python -m eval.classifier --out {directory}`")
+            raise ChecksumError(f"MNIST classifier: {err}; {fix}") from err
+        try:
+            model = keras.saving.load_model(directory, compile=False, safe_mode=True)
+        except Exception as err:
+            raise ChecksumError(f"MNIST classifier {directory}: Keras could not load it "
+                                f"({checkpoint.short_error(err)})") from None
+        cached = (digest, model)
         _LOADED[key] = cached
     return cached[1]
 
@@ -236,6 +275,10 @@ def main(argv=None) -> int:
     metrics = train_classifier(args.out, args.epochs, args.seed, args.optimizer, command=command)
     print(f"test accuracy: {metrics['test_accuracy']:.4f} ({metrics['epochs']} epochs, {metrics['optimizer']}, "
           f"{metrics['train_seconds']} s) -> {args.out}")
+    if _is_default(Path(args.out)) and not is_pinned():
+        pins = {name: checkpoint.sha256(Path(args.out) / name) for name in PINNED_SHA256}
+        print(f"the default classifier changed: every metric refuses it until PINNED_SHA256 in eval/classifier.py "
+              f"is updated to {pins}")
     return 0
 
 

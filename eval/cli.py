@@ -6,33 +6,69 @@ are thin layers over this module:
 * the common arguments (:func:`add_checkpoint`, :func:`add_seed`, :func:`add_json`, :func:`add_plot`)
   and, for the sample-scoring CLIs, :func:`sample_parser` (``--samples FILE`` or ``--checkpoint``, the
   classifier, ``--json``);
-* user errors (a bad flag value, a missing or corrupt checkpoint, samples of the wrong shape or range)
-  raise :class:`CLIError` or :class:`eval.samples.SampleError`; :func:`report_errors` turns them into one
-  line ``PROG: error: MESSAGE`` on stderr and exit status 2, never a traceback;
+* every input is checked before any work starts (:func:`check_count`, :func:`check_writable`,
+  :func:`check_data`); user errors (a bad flag value, a missing or corrupt checkpoint, samples of the
+  wrong shape or range, a data set that cannot be read) raise :class:`CLIError` (or
+  :class:`eval.samples.SampleError`, :class:`zoo.data.DataError`); :func:`report_errors` turns them into
+  one line ``PROG: error: MESSAGE`` on stderr and exit status 2, never a traceback; argparse's own
+  errors are one line too (:class:`Parser`);
+* :func:`load_checkpoint` says on stderr which checkpoint it loaded and how it was verified
+  (``loaded registry entry gan_ring8 (sha256 verified ...)`` or ``loaded unregistered checkpoint folder
+  X (its own SHA256SUMS only)``);
 * :func:`emit` prints a result as JSON (``--json``) or as text.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from eval.samples import SampleError
 
 __all__ = [
-    "DEFAULT_SCORE_SAMPLES", "CLIError", "add_checkpoint", "add_json", "add_plot", "add_seed", "emit",
+    "DEFAULT_SCORE_SAMPLES", "MAX_SAMPLES", "CLIError", "Parser", "add_checkpoint", "add_json", "add_plot",
+    "add_seed", "check_count", "check_data", "check_sample_args", "check_seed", "check_writable", "count", "emit",
     "load_checkpoint", "obtain_samples", "report_errors", "run_sample_cli", "sample_parser", "scored_probs"
 ]
 
 #: Samples drawn with ``--checkpoint`` by the score CLIs (docs/evaluation.md#inception-score).
 DEFAULT_SCORE_SAMPLES = 50_000
+#: Largest sample count a command line accepts: 10^6 MNIST images are already 3.1 GB of float32
+#: (stacked MNIST: 9.4 GB); the protocol sizes are 10,000 to 50,000.
+MAX_SAMPLES = 1_000_000
 
 
 class CLIError(Exception):
     """A user error: reported as one line on stderr with exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose errors are one line (``PROG: error: ...``, exit status 2)."""
+
+    def error(self, message):
+        """Print one line and exit with status 2 (argparse prints the whole usage first)."""
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def count(text: str) -> int:
+    """argparse type of a count: an integer, also written ``1e6`` or ``10_000``."""
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not math.isfinite(value) or value != int(value):
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}")
+    return int(value)
 
 
 # ------------------------------------------------------------------------------------- arguments
@@ -57,23 +93,81 @@ def add_plot(parser, help: str = "write a PNG of the samples") -> None:
     parser.add_argument("--plot", metavar="FILE", help=help)
 
 
+# ---------------------------------------------------------------------------------------- checks
+def check_count(flag: str, value: int | None, maximum: int = MAX_SAMPLES) -> None:
+    """Raise :class:`CLIError` unless ``value`` (when given) is an integer in [1, ``maximum``]."""
+    if value is None:
+        return
+    if value < 1:
+        raise CLIError(f"{flag} must be positive, got {value}")
+    if value > maximum:
+        raise CLIError(f"{flag} must be at most {maximum:,}, got {value:,}")
+
+
+def check_seed(value: int) -> None:
+    """Raise :class:`CLIError` unless ``value`` is a seed in [0, 2^31)."""
+    if not 0 <= value < 2**31:
+        raise CLIError(f"--seed must be in [0, 2^31), got {value}")
+
+
+def check_writable(path, flag: str = "--plot") -> None:
+    """Raise :class:`CLIError` unless file ``path`` can be written (checked by creating it, so it holds
+    for root and read-only file systems alike; a file created here is removed again)."""
+    p = Path(path)
+    if p.is_dir():
+        raise CLIError(f"{flag} {str(p)!r} is a folder; give a file name")
+    existed = p.exists()
+    try:
+        with open(p, "ab"):
+            pass
+    except OSError as err:
+        raise CLIError(f"{flag} {str(p)!r} cannot be written: {err.strerror or err}") from None
+    if not existed:
+        p.unlink(missing_ok=True)
+
+
+def check_data(dataset: str | None) -> None:
+    """Raise :class:`CLIError` when the real data an evaluation of ``dataset`` reads cannot be loaded
+    (image data sets; stacked MNIST is built from MNIST). Mixtures need nothing."""
+    from zoo import data
+
+    if not dataset or data.is_mixture(dataset):
+        return
+    source = "mnist" if dataset == "stacked_mnist" else dataset
+    try:
+        data.load_images(source, "train")
+    except data.DataError as err:
+        raise CLIError(" ".join(str(err).split())) from None
+
+
 # ----------------------------------------------------------------------------- errors and output
-def load_checkpoint(name: str):
-    """``zoo.load(name)``; any failure (unknown name, missing files, checksum ...) becomes a :class:`CLIError`."""
+def load_checkpoint(name: str, quiet: bool = False):
+    """``zoo.load(name)``, saying on stderr which checkpoint was loaded and how it was verified (see
+    :func:`zoo.locate`); any failure (unknown name, missing files, checksum ...) is a :class:`CLIError`.
+
+    The model carries the :class:`zoo.Source` as ``model.zoo_source``.
+    """
     import zoo
 
     try:
-        return zoo.load(name)
+        model, source = zoo.load(name, with_source=True)
     except Exception as err:  # noqa: BLE001 - unknown name, missing files, checksum failure, bad config
         raise CLIError(f"cannot load checkpoint {name!r}: {err}") from None
+    object.__setattr__(model, "zoo_source", source)  # a plain attribute Keras does not track
+    if not quiet:
+        print(f"loaded {source.describe()}", file=sys.stderr, flush=True)
+    return model
 
 
 def report_errors(prog: str, body: Callable[[], int]) -> int:
     """Run ``body()`` and return its exit status; a user error prints one stderr line and returns 2."""
+    from zoo.checkpoint import CheckpointError
+    from zoo.data import DataError
+
     try:
         return body()
-    except (CLIError, SampleError) as err:
-        print(f"{prog}: error: {err}", file=sys.stderr)
+    except (CLIError, SampleError, DataError, CheckpointError) as err:
+        print(f"{prog}: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
 
 
@@ -85,20 +179,46 @@ def emit(result: dict, text: str, as_json: bool, indent: int | None = None) -> N
 # ---------------------------------------------------------------------------- sample-scoring CLIs
 def sample_parser(prog: str, description: str, classifiers=("mnist", "inception")) -> argparse.ArgumentParser:
     """Arguments of the sample-scoring CLIs (sample source, classifier, output format)."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = Parser(prog=prog, description=description)
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("--samples", help=".npy or .npz file of samples in [-1, 1] ([N, H, W, C])")
     add_checkpoint(src, help="zoo model name or checkpoint directory (sampled with zoo.load)")
     parser.add_argument("--key", help="array name inside an .npz (default: 'samples' or its only array)")
-    parser.add_argument("--num", type=int, default=DEFAULT_SCORE_SAMPLES,
-                        help=f"samples to draw with --checkpoint (default {DEFAULT_SCORE_SAMPLES})")
+    parser.add_argument("--num", type=count, default=DEFAULT_SCORE_SAMPLES,
+                        help=f"samples to draw with --checkpoint (default {DEFAULT_SCORE_SAMPLES}, "
+                        f"at most {MAX_SAMPLES:,})")
     add_seed(parser, help="sampling seed with --checkpoint")
     parser.add_argument("--classifier", choices=classifiers, default=classifiers[0])
     parser.add_argument("--classifier-dir",
-                        help="MNIST classifier checkpoint (default checkpoints/mnist_classifier)")
+                        help="another MNIST classifier checkpoint (default: the shipped, hash-pinned "
+                        "checkpoints/mnist_classifier); one whose files differ from the pinned ones also "
+                        "needs --unpinned-classifier")
+    parser.add_argument("--unpinned-classifier", action="store_true",
+                        help="accept a --classifier-dir that is not the pinned classifier; the report then "
+                        "shows its sha256")
     parser.add_argument("--weights", help="InceptionV3 ImageNet weights file (default: Keras' cache)")
     add_json(parser, help="print one JSON object instead of text")
     return parser
+
+
+def check_sample_args(args) -> None:
+    """Checks of the shared sample-CLI flags that need no data: counts, seed, classifier choice."""
+    if args.checkpoint is not None:
+        check_count("--num", args.num)
+    check_seed(args.seed)
+    if args.classifier_dir is not None:
+        if args.classifier != "mnist":
+            raise CLIError("--classifier-dir is for --classifier mnist")
+        from eval.classifier import is_pinned
+
+        if not Path(args.classifier_dir).is_dir():
+            raise CLIError(f"--classifier-dir {args.classifier_dir!r} is not a folder")
+        if not is_pinned(args.classifier_dir) and not args.unpinned_classifier:
+            raise CLIError(f"--classifier-dir {args.classifier_dir!r} is not the pinned MNIST classifier "
+                           f"(eval/classifier.py PINNED_SHA256); add --unpinned-classifier to score with it "
+                           f"anyway (the report then shows its sha256)")
+    elif args.unpinned_classifier:
+        raise CLIError("--unpinned-classifier needs --classifier-dir")
 
 
 def obtain_samples(args) -> tuple[np.ndarray, str]:
@@ -107,15 +227,19 @@ def obtain_samples(args) -> tuple[np.ndarray, str]:
 
     if args.samples:
         return load_samples(args.samples, args.key), args.samples
-    if args.num < 1:
-        raise CLIError(f"--num must be positive, got {args.num}")
-    samples = np.asarray(load_checkpoint(args.checkpoint).sample(args.num, seed=args.seed))
-    return samples, f"{args.checkpoint} (num={args.num}, seed={args.seed})"
+    check_count("--num", args.num)
+    model = load_checkpoint(args.checkpoint)
+    samples = np.asarray(model.sample(args.num, seed=args.seed))
+    return samples, f"{model.zoo_source.describe()} (num={args.num}, seed={args.seed})"
 
 
 def scored_probs(samples, args) -> tuple[np.ndarray, str, str]:
-    """Checked samples -> ``(class probabilities, data set, classifier name)`` for the chosen classifier."""
-    from eval.classifier import ChecksumError, load_classifier, mnist_scorer
+    """Checked samples -> ``(class probabilities, data set, classifier name)`` for the chosen classifier.
+
+    The MNIST classifier is the pinned one unless ``--classifier-dir`` names another (then its
+    name carries the sha256 of its weights).
+    """
+    from eval.classifier import ChecksumError, classifier_sha256, is_pinned, load_classifier, mnist_scorer
     from eval.digits import classify
     from eval.samples import check_images, infer_dataset
 
@@ -134,15 +258,21 @@ def scored_probs(samples, args) -> tuple[np.ndarray, str, str]:
         scorer = mnist_scorer(load_classifier(args.classifier_dir))
     except ChecksumError as err:
         raise CLIError(str(err)) from None
-    return classify(scorer, x, dataset)["probs"], dataset, scorer.name
+    name = scorer.name
+    if args.classifier_dir is not None and not is_pinned(args.classifier_dir):
+        name = f"{name} UNPINNED {args.classifier_dir} sha256 {classifier_sha256(args.classifier_dir)}"
+    return classify(scorer, x, dataset)["probs"], dataset, name
 
 
 def run_sample_cli(argv, prog: str, description: str, compute, classifiers=("mnist", "inception"),
-                   extra_args=None) -> int:
-    """Driver of a sample-scoring CLI: parse, obtain and check samples, score, print.
+                   extra_args=None, check=None, needs_data: bool = False) -> int:
+    """Driver of a sample-scoring CLI: parse, check every input, obtain and check samples, score, print.
 
     ``compute(probs, dataset, args) -> (result dict, text line)``; ``extra_args(parser)`` adds the CLI's
-    own flags. Prints the text (with classifier, data set and source) or one JSON object.
+    own flags; ``check(args, n)`` validates them (``n``: the number of samples, None before it is known;
+    called once before any work and again once the samples are known). ``needs_data``: the score reads
+    the real training data (checked before scoring). Prints the text (with classifier, data set and
+    source) or one JSON object.
     """
     parser = sample_parser(prog, description, classifiers)
     if extra_args:
@@ -150,7 +280,16 @@ def run_sample_cli(argv, prog: str, description: str, compute, classifiers=("mni
     args = parser.parse_args(argv)
 
     def body() -> int:
+        check_sample_args(args)
+        if check:
+            check(args, args.num if args.checkpoint is not None else None)
         samples, source = obtain_samples(args)
+        if check:
+            check(args, len(samples) if np.ndim(samples) else None)
+        if needs_data and args.classifier == "mnist":
+            from eval.samples import infer_dataset
+
+            check_data(infer_dataset(samples))
         probs, dataset, name = scored_probs(samples, args)
         result, text = compute(probs, dataset, args)
         result = {"source": source, "dataset": dataset, "classifier": name, **result}

@@ -9,8 +9,9 @@ must be MNIST ``[N,28,28,1]`` or stacked MNIST ``[N,28,28,3]`` (classified per c
 ImageNet weights (``--weights`` or Keras' cache). 10 splits, natural log, mean ± std over splits
 (docs/evaluation.md#inception-score).
 
-Bad input (missing file, wrong shape or range, missing classifier) prints one error line on stderr and
-exits with status 2. The argument handling is shared with ``eval.mode_score`` (see ``eval.cli``).
+Bad input (missing file, wrong shape or range, missing or altered classifier, ``--splits`` outside
+[1, N]) prints one error line on stderr and exits with status 2, before any scoring. The argument
+handling is shared with ``eval.mode_score`` (see ``eval.cli``).
 """
 from __future__ import annotations
 
@@ -21,10 +22,20 @@ from eval.cli import run_sample_cli
 __all__ = ["main"]
 
 
+def _check(args, n) -> None:
+    from eval.cli import CLIError
+
+    if args.splits < 1:
+        raise CLIError(f"--splits must be a positive integer, got {args.splits}")
+    if n is not None and args.splits > n:
+        raise CLIError(f"--splits {args.splits} is more than the {n} samples; each split needs at least one "
+                       f"sample (and ~5,000 for a meaningful score)")
+
+
 def _inception(probs, dataset, args):
     from eval.scores import inception_score
 
-    splits = min(args.splits, len(probs))
+    splits = args.splits  # checked against the sample count before scoring (_check)
     mean, std = inception_score(probs, splits=splits)
     result = {"inception_score": {"mean": mean, "std": std, "n": len(probs), "splits": splits}}
     return result, f"Inception score: {mean:.4f} ± {std:.4f} (N={len(probs)}, {splits} splits)"
@@ -35,7 +46,9 @@ def main(argv=None) -> int:
     return run_sample_cli(argv, "python -m eval.inception_score", __doc__.splitlines()[0], _inception,
                           extra_args=lambda p: p.add_argument(
                               "--splits", type=int, default=10,
-                              help="number of splits (default 10, as the reference code)"))
+                              help="number of splits, 1 to the number of samples (default 10, as the "
+                              "reference code)"),
+                          check=_check)
 
 
 if __name__ == "__main__":

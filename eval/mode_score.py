@@ -33,7 +33,7 @@ def _mode(probs, dataset, args):
 def main(argv=None) -> int:
     """Entry point of ``python -m eval.mode_score``."""
     return run_sample_cli(argv, "python -m eval.mode_score", __doc__.splitlines()[0], _mode,
-                          classifiers=("mnist",))
+                          classifiers=("mnist",), needs_data=True)
 
 
 if __name__ == "__main__":

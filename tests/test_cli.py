@@ -1,16 +1,20 @@
 """Command lines: train.run and eval.missing_modes, including resume and bad input."""
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
+import zoo
 from train.run import main as train_main
 from train.run import split_steps, train
-from zoo import configs
+from zoo import checkpoint, configs
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -37,7 +41,9 @@ def test_train_then_evaluate_end_to_end(tmp_path):
         assert key in result["summary"]
     assert result["n"] == 500 and (tmp_path / "p.png").stat().st_size > 1000
     r = _run("eval.missing_modes", "--checkpoint", str(out), "--runs", "1", "--samples", "200")
+    assert r.returncode == 0, r.stderr[-2000:]
     assert "modes captured" in r.stdout and "EMD floor" in r.stdout
+    assert f"loaded unregistered checkpoint folder {out}" in r.stderr
 
 
 @pytest.mark.parametrize("args,message", [
@@ -89,33 +95,82 @@ def test_split_steps():
 
 
 class _Interrupt(keras.callbacks.Callback):
+    """Stops training after the resume state of the second epoch is written (it runs after ResumeState)."""
+
     def on_epoch_end(self, epoch, logs=None):
         if epoch == 1:
-            raise KeyboardInterrupt("simulated kill after the second epoch")
+            raise KeyboardInterrupt("simulated interruption after the second epoch")
 
 
-def test_interrupted_run_resumes_where_it_stopped(tmp_path):
-    config = configs.resolve("gan", "ring8", {"steps": 200, "steps_per_epoch": 50, "steps_per_execution": 10})
+_TINY = {"steps": 200, "steps_per_epoch": 50, "steps_per_execution": 10, "g_hidden": [8], "d_hidden": [8]}
+
+
+def _weights(folder):
+    model = zoo.load(str(folder))
+    return [w.numpy() for w in model.weights]
+
+
+def test_interrupted_run_resumes_exactly(tmp_path):
+    # In-process twin of the kill -9 test below: resumed epochs continue the data and latent streams,
+    # so the result equals an uninterrupted run bit for bit (before, resumed epochs replayed both from
+    # step 0 and ended up to 0.06 away).
+    config = configs.resolve("gan", "ring8", _TINY)
+    train(config, tmp_path / "whole", verbose=0, plot_every=0, evaluate=False)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         train(config, out, verbose=0, plot_every=0, evaluate=False, callbacks=[_Interrupt()])
-    assert (out / ".backup").is_dir() and not (out / "SHA256SUMS").exists()  # nothing final half-written
+    assert (out / ".backup" / "training_metadata.json").is_file() and not (out / "SHA256SUMS").exists()
     model = train(config, out, verbose=0, plot_every=0, evaluate=False)
     assert model.history.epoch == [2, 3]  # epochs 0 and 1 were not trained again
     assert (out / "SHA256SUMS").exists() and not (out / ".backup").exists()
+    for a, b in zip(_weights(tmp_path / "whole"), _weights(out)):
+        np.testing.assert_array_equal(a, b)
+    for name in checkpoint.MODEL_FILES:  # and the saved files are byte-identical
+        assert checkpoint.sha256(out / name) == checkpoint.sha256(tmp_path / "whole" / name), name
+
+
+_TINY_ARGS = ["--model", "gan", "--dataset", "ring8", "--steps", "600", "--set", "steps_per_epoch=100",
+              "--set", "steps_per_execution=10", "--set", "g_hidden=[8]", "--set", "d_hidden=[8]",
+              "--no-eval", "--plot-every", "0"]
+
+
+@pytest.mark.slow
+def test_kill_9_then_rerun_gives_bit_identical_weights(tmp_path):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    r = _run("train.run", *_TINY_ARGS, "--out", str(whole))
+    assert r.returncode == 0, r.stderr[-2000:]
+    proc = subprocess.Popen([sys.executable, "-m", "train.run", *_TINY_ARGS, "--out", str(killed)], cwd=REPO,
+                            env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = killed / ".backup" / "training_metadata.json"
+    deadline = time.time() + 120
+    while not state.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)  # a real kill -9, right after the first resume state exists
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL and state.exists() and not (killed / "SHA256SUMS").exists()
+    epoch = json.loads(state.read_text())["epoch"]
+    assert 1 <= epoch < 6
+    r = _run("train.run", *_TINY_ARGS, "--out", str(killed))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert f"Epoch {epoch + 1}/6" in r.stdout and "Epoch 1/6" not in r.stdout  # resumed, not restarted
+    for a, b in zip(_weights(whole), _weights(killed)):
+        np.testing.assert_array_equal(a, b)  # max |Δ| = 0
+    for name in checkpoint.MODEL_FILES:
+        assert checkpoint.sha256(killed / name) == checkpoint.sha256(whole / name), name
+    assert not (killed / ".backup").exists() and not list(tmp_path.glob(".*.lock"))
 
 
 def test_resume_state_of_another_config_is_refused(tmp_path):
     # An interrupted run leaves resume state; restarting the same folder with other networks must stop
     # with an error naming the folder, not load the wrong weights or crash inside Keras.
-    config = configs.resolve("gan", "ring8", {"steps": 200, "steps_per_epoch": 50, "steps_per_execution": 10})
+    config = configs.resolve("gan", "ring8", _TINY)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         train(config, out, verbose=0, plot_every=0, evaluate=False, callbacks=[_Interrupt()])
-    other = {**config, "g_hidden": [64, 64]}
+    other = {**config, "g_hidden": [16]}
     with pytest.raises(RuntimeError, match="another config"):
         train(other, out, verbose=0, plot_every=0, evaluate=False)
-    assert (out / ".backup" / "latest.weights.h5").exists()  # the interrupted run can still be resumed
+    assert (out / ".backup" / "training_metadata.json").exists()  # the interrupted run can still be resumed
     (out / ".backup" / "train_config.json").unlink()  # state written by a version that did not record it
     with pytest.raises(RuntimeError, match="does not record its config"):
         train(config, out, verbose=0, plot_every=0, evaluate=False)

@@ -251,7 +251,7 @@ def test_checkpoint_report_counts_the_missing_digits_with_a_third_party_discrimi
     assert tp["n_test"] == 100 and [r["sigma"] for r in tp["results"]] == [0.05]
     counts, literal = tp["results"][0]["counts"], tp["results"][0]["counts_p_generated"]
     assert counts["0.5"] == 90 and literal["0.5"] == 10
-    assert "90 / " in out["scalars"]["missing (σ=0.05; t=0.5/0.9/0.99)"]
+    assert "90 / " in out["scalars"]["missing (σ=0.05; t=0.5/0.8/0.9/0.99)"]
 
 
 def test_classified_real_sets_are_cached_per_live_scorer(fake_mnist):

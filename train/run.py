@@ -5,23 +5,35 @@
 
 The output folder is a checkpoint (``eval.missing_modes --checkpoint DIR`` and ``zoo.load(DIR)`` read
 it): Keras' ``config.json``/``model.weights.h5``, ``train_config.json``, ``metrics.json``, ``samples.png``
-and ``SHA256SUMS``, all written atomically at the end. While training, ``DIR/logs`` holds TensorBoard
-scalars and periodic sample plots, and ``DIR/.backup`` the resume state (Keras ``BackupAndRestore``,
-saved every epoch): run the same command again after an interruption and it resumes from the last
-finished epoch. Steps are compiled with ``tf.function`` and grouped by ``steps_per_execution``; data
-comes through a prefetching ``tf.data`` pipeline.
+and ``SHA256SUMS``, written at the end into a sibling folder and swapped into place atomically
+(:func:`zoo.checkpoint.save`; identical runs give byte-identical files). While training, ``DIR/logs``
+holds TensorBoard scalars and periodic sample plots, and ``DIR/.backup`` the resume state, saved
+atomically after every epoch: the weights with every optimizer's state, the random-number generators'
+state and the epoch, from which the data position follows. Run the same command again after an
+interruption (even ``kill -9``) and it resumes from the last finished epoch and ends with exactly the
+weights of an uninterrupted run. The resume state is removed only once the final checkpoint is written
+and verified. One run at a time may use an output folder: a lock file ``.DIR.lock`` beside it holds the
+owner's PID (a lock left by a dead process is taken over). Steps are compiled with ``tf.function`` and
+grouped by ``steps_per_execution``; data comes through a prefetching ``tf.data`` pipeline.
+
+Every input (config values, ``--out``, ``--strategy``) is checked before any work starts; a bad one,
+a busy or unreadable output folder, or a missing data set prints one line and exits with status 2.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["train", "main", "split_steps", "compile_model"]
+__all__ = ["train", "main", "split_steps", "compile_model", "publish", "resume_state", "check_output_folder",
+           "RunLock"]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,10 +61,16 @@ def _strategy(name: str):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "tpu":
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
+        try:
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+            return tf.distribute.TPUStrategy(resolver)
+        except Exception as err:  # noqa: BLE001 - no TPU: ValueError, NotFoundError, RuntimeError, ...
+            from zoo.checkpoint import short_error
+
+            raise RuntimeError(f"--strategy tpu: no TPU could be reached ({short_error(err, 120)}); "
+                               f"use --strategy default or mirrored") from None
     raise ValueError(f"unknown strategy {name!r}; known: default, mirrored, tpu")
 
 
@@ -81,27 +99,215 @@ def evaluate_checkpoint(model, config) -> dict:
     return evaluate_checkpoint_images(model, config["dataset"])
 
 
-def _check_resume_state(out: Path, config: dict) -> bool:
-    """True when ``out/.backup`` holds an interrupted run of ``config`` to resume; records ``config`` there.
+BACKUP = ".backup"
+_STATE = "training_metadata.json"
+_RECORD = "train_config.json"
 
-    Resume state left by a run with another config (or by a version that did not record its config)
-    would be loaded into the wrong networks, so it stops the run with an error that says what to do.
+
+def check_output_folder(out) -> None:
+    """Raise RuntimeError unless ``out`` can be a checkpoint folder: a folder (or nothing yet) whose
+    nearest existing ancestor lets us create entries (checked by creating one, so root and read-only
+    file systems are judged correctly). Nothing is left behind."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise RuntimeError(f"--out {out} exists and is not a folder")
+    probe_in = out if out.is_dir() else next((p for p in out.parents if p.exists()), Path("."))
+    if not probe_in.is_dir():
+        raise RuntimeError(f"--out {out} cannot be written ({probe_in} is a file, not a folder)")
+    try:
+        shutil.rmtree(tempfile.mkdtemp(dir=probe_in, prefix=".write-test-"))
+    except OSError as err:
+        raise RuntimeError(f"--out {out} cannot be written ({probe_in}: {err.strerror or err}); "
+                           f"pass a writable --out") from None
+
+
+class RunLock:
+    """Exclusive lock of an output folder while a run uses it: the file ``.NAME.lock`` beside the folder,
+    holding the owner's PID, locked with ``flock`` (released by the kernel when the owner dies, even
+    by ``kill -9``; a lock file left by a dead PID is simply taken over). Without ``fcntl`` a lock file
+    created with ``O_EXCL`` is used, and one whose PID is no longer alive is stale and replaced."""
+
+    def __init__(self, out):
+        out = Path(out)
+        self.out = out
+        self.path = out.parent / f".{out.name}.lock"
+        self.fd = None
+
+    def _busy(self, pid: str):
+        return RuntimeError(f"{self.out} is in use by another training run (PID {pid or '?'}); wait for it to "
+                            f"finish or pass another --out")
+
+    def acquire(self) -> RunLock:
+        """Take the lock or raise RuntimeError naming the PID that holds it."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return self._acquire_excl()
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+                os.close(fd)
+                raise self._busy(pid) from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # else the previous owner removed the file between our open and flock: retry
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd = fd
+        return self
+
+    def _acquire_excl(self) -> RunLock:  # pragma: no cover - not POSIX
+        from zoo.checkpoint import _pid_alive
+
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                pid = self.path.read_text().strip()
+                if pid.isdigit() and _pid_alive(int(pid)):
+                    raise self._busy(pid) from None
+                self.path.unlink(missing_ok=True)  # stale: its owner is dead
+                continue
+            os.write(fd, f"{os.getpid()}\n".encode())
+            self.fd = fd
+            return self
+        raise self._busy("")
+
+    def release(self) -> None:
+        """Remove the lock file and release the lock."""
+        if self.fd is not None:
+            Path(self.path).unlink(missing_ok=True)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def _seed_generators(model) -> dict:
+    """Every Keras ``SeedGenerator`` whose state drives training: the model's (latents, interpolation
+    weights, dropout) by variable path, and Keras' global one when it exists."""
+    from keras.src.backend.common import global_state
+
+    found = {}
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        for gen in getattr(layer, "_seed_generators", ()):
+            found.setdefault(gen.state.path, gen)
+    gen = global_state.get_global_attribute("global_seed_generator")
+    if gen is not None:
+        found.setdefault("<global>", gen)
+    return found
+
+
+def _unreadable(backup: Path, what: str) -> RuntimeError:
+    return RuntimeError(f"{backup}: the resume state is unreadable ({what}); delete that folder to start "
+                        f"afresh (the run then restarts from step 0), or pass another --out")
+
+
+def _read_json_file(path: Path, backup: Path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise _unreadable(backup, f"{path.name}: {type(err).__name__}") from None
+
+
+def resume_state(out, config: dict) -> dict | None:
+    """The resume state of an interrupted run of ``config`` in ``out/.backup``, or None to start afresh.
+
+    Returns ``{"epoch", "weights", "sha256", "seed_generators", "prepared"}`` after checking that it
+    belongs to ``config`` and is intact; a folder without a finished epoch (a run that failed before
+    its first epoch) is reset and recorded for ``config``, so it never blocks a corrected command.
+    Raises RuntimeError (one line: the folder and what to do) for the state of another config or of a
+    version that did not record it, and for a damaged state (an empty or truncated file).
     """
     from zoo import checkpoint
 
-    backup = out / ".backup"
+    backup = Path(out) / BACKUP
     wanted = json.loads(json.dumps(config))
-    if backup.is_dir() and any(backup.iterdir()):
-        recorded = backup / "train_config.json"
-        found = json.loads(recorded.read_text()) if recorded.is_file() else None
+    if backup.is_dir() and ((backup / _STATE).exists() or (backup / "latest.weights.h5").exists()):
+        recorded = backup / _RECORD
+        found = _read_json_file(recorded, backup) if recorded.is_file() else None
         if found != wanted:
             why = "was started with another config" if found is not None else "does not record its config"
             raise RuntimeError(f"{backup} holds the resume state of an interrupted run that {why}; delete "
                                f"that folder to start afresh, or pass another --out")
-        return (backup / "latest.weights.h5").exists()
-    backup.mkdir(parents=True, exist_ok=True)
-    checkpoint.write_json(backup / "train_config.json", wanted)
-    return False
+        if not (backup / _STATE).is_file():
+            raise _unreadable(backup, f"no {_STATE}")
+        state = _read_json_file(backup / _STATE, backup)
+        if not isinstance(state, dict) or not isinstance(state.get("weights"), str) or \
+                not isinstance(state.get("epoch"), int) or "/" in state["weights"]:
+            raise _unreadable(backup, f"{_STATE} was not written by this version of train.run")
+        weights = backup / state["weights"]
+        if not weights.is_file():
+            raise _unreadable(backup, f"{state['weights']} is missing")
+        if checkpoint.sha256(weights) != state.get("sha256"):
+            raise _unreadable(backup, f"{state['weights']} is truncated or altered")
+        return state
+    shutil.rmtree(backup, ignore_errors=True)
+    backup.mkdir(parents=True)
+    checkpoint.write_json(backup / _RECORD, wanted)
+    return None
+
+
+def _resume_callback(model, backup: Path, prepared: dict):
+    """A Keras callback that saves the resume state atomically after every finished epoch.
+
+    The weights (with every optimizer's slots) go to a new ``epoch-NNNNNN.weights.h5``, then
+    ``training_metadata.json`` (epoch, that file's sha256, the seed generators' states, the figures of
+    the preparation before the game) replaces the old one in one rename, then older weight files are
+    removed: a kill at any moment leaves one complete, consistent state. An epoch with a non-finite
+    loss is not saved.
+    """
+    import keras
+
+    from zoo import checkpoint
+
+    class ResumeState(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            """Write the state after epoch ``epoch`` (0-based): weights file, then metadata, then clean-up."""
+            if any(isinstance(v, float) and not math.isfinite(v) for v in (logs or {}).values()):
+                return
+            done = epoch + 1
+            name = f"epoch-{done:06d}.weights.h5"
+            tmp = backup / f".tmp-{name}"
+            model.save_weights(str(tmp), overwrite=True)
+            os.replace(tmp, backup / name)
+            seeds = {path: [int(v) for v in gen.state.numpy().ravel()] for path, gen in _seed_generators(model).items()}
+            checkpoint.write_json(backup / _STATE, {"epoch": done, "weights": name,
+                                                    "sha256": checkpoint.sha256(backup / name),
+                                                    "seed_generators": seeds, "prepared": prepared})
+            for old in backup.glob("epoch-*.weights.h5"):
+                if old.name != name:
+                    old.unlink(missing_ok=True)
+
+    return ResumeState()
+
+
+def _restore(model, backup: Path, state: dict) -> None:
+    """Load the resume state's weights and seed-generator states into the compiled ``model``."""
+    import numpy as np
+
+    try:
+        model.load_weights(str(backup / state["weights"]))
+    except Exception as err:  # noqa: BLE001 - h5py/Keras raise many types for a damaged file
+        from zoo.checkpoint import short_error
+
+        raise _unreadable(backup, f"{state['weights']}: {short_error(err, 120)}") from None
+    generators = _seed_generators(model)
+    for path, values in (state.get("seed_generators") or {}).items():
+        if path in generators:
+            gen = generators[path]
+            gen.state.assign(np.asarray(values, dtype=gen.state.dtype).reshape(gen.state.shape))
 
 
 def compile_model(model, config: dict, **kwargs) -> None:
@@ -117,34 +323,77 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
           plot_every: int = 5, evaluate: bool = True, callbacks=()):
     """Train ``config`` (from :func:`zoo.configs.resolve`) into checkpoint folder ``out``; return the model.
 
-    ``callbacks`` are extra Keras callbacks appended to the standard ones.
+    ``callbacks`` are extra Keras callbacks appended to the standard ones. Raises RuntimeError (one
+    line) for an output folder that cannot be written or is used by another run, a strategy that
+    cannot be set up, or resume state of another config or in a damaged state.
     """
+    out = Path(out)
+    check_output_folder(out)
+    dist = _strategy(strategy)  # a missing TPU stops the run here, before anything is written
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with RunLock(out):
+        return _train_locked(config, out, dist, verbose, jit, plot_every, evaluate, callbacks)
+
+
+@contextlib.contextmanager
+def _canonical_names():
+    """Keras' automatic names (``gan``, ``leaky_re_lu``, ``adam_1``, ...) counted from zero inside, so the
+    saved config and weights do not depend on what the process built before: identical runs give
+    identical files from the command line or from a script. Counts taken outside are kept afterwards."""
+    import collections
+
+    from keras.src.backend.common import global_state
+
+    saved = global_state.get_global_attribute("object_name_uids")
+    fresh = collections.defaultdict(int)
+    global_state.set_global_attribute("object_name_uids", fresh)
+    try:
+        yield
+    finally:
+        for key, value in (saved or {}).items():
+            fresh[key] = max(fresh[key], value)
+
+
+def _train_locked(config, out: Path, dist, verbose, jit, plot_every, evaluate, callbacks):
     import keras
 
     from zoo import checkpoint, data
     from zoo.methods import build_model
 
-    out = Path(out)
+    checkpoint.clean_leftovers(out)
     out.mkdir(parents=True, exist_ok=True)
+    state = resume_state(out, config)
+    backup = out / BACKUP
     (out / "logs" / "samples").mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config["seed"])
     epochs, steps_per_epoch = split_steps(config["steps"], config["steps_per_epoch"])
-    with _strategy(strategy).scope():
+    per_execution = min(config["steps_per_execution"], steps_per_epoch)
+    with dist.scope(), _canonical_names():
         model = build_model(config)
-        compile_model(model, config, steps_per_execution=min(config["steps_per_execution"], steps_per_epoch),
-                      jit_compile=jit)
-    resuming = _check_resume_state(out, config)
+        compile_model(model, config, steps_per_execution=per_execution, jit_compile=jit)
     ds = data.dataset(config["dataset"], model.examples_per_step(config["batch_size"]), seed=config["seed"])
-    covering = None
-    if config.get("covering_init") and not resuming:
-        # Lopez-Paz & Oquab Sec. 3: match G's sample mean/covariance to the data's before the game
-        # (any method). Skipped on resume: BackupAndRestore brings back the trained weights instead.
-        from zoo.methods.lopez_paz_oquab import covering_init_from_config
+    initial_epoch, prepared = 0, {}
+    if state is not None:
+        _restore(model, backup, state)
+        initial_epoch, prepared = state["epoch"], state.get("prepared") or {}
+        # The data position: every execution takes ``per_execution`` batches, so an epoch consumes
+        # ceil(steps_per_epoch / per_execution) of them; the seeded pipeline replays the same order.
+        ds = ds.skip(initial_epoch * math.ceil(steps_per_epoch / per_execution) * per_execution)
+    else:
+        if config.get("covering_init"):
+            # Lopez-Paz & Oquab Sec. 3: match G's sample mean/covariance to the data's before the game
+            # (any method). Skipped on resume: the resume state brings back the trained weights instead.
+            from zoo.methods.lopez_paz_oquab import covering_init_from_config
 
-        covering = covering_init_from_config(model, config)
-    # A method's own preparation before the game (the Dual Importance Weight GAN's auto-encoder);
-    # skipped on resume for the same reason.
-    pretrained = None if resuming else model.pretrain(config)
+            covering = covering_init_from_config(model, config)
+            if covering:
+                prepared["covering_init"] = {k: v for k, v in covering.items() if k != "history"}
+        # A method's own preparation before the game (the Dual Importance Weight GAN's auto-encoder);
+        # skipped on resume for the same reason.
+        pretrained = model.pretrain(config)
+        if pretrained:
+            prepared["pretrain"] = pretrained
+        prepared = json.loads(json.dumps(prepared, default=float))
 
     class SamplePlots(keras.callbacks.Callback):
         """Writes ``logs/samples/step_XXXXXXX.png`` every ``plot_every`` epochs."""
@@ -155,47 +404,56 @@ def train(config: dict, out, strategy: str = "default", verbose: int | None = No
                 _plot_samples(model, config, out / "logs" / "samples" / f"step_{step:07d}.png", f"step {step}")
 
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(out / ".backup"), save_freq="epoch", delete_checkpoint=True),
-        keras.callbacks.TensorBoard(str(out / "logs"), update_freq="epoch", write_graph=False),
         keras.callbacks.TerminateOnNaN(),
+        _resume_callback(model, backup, prepared),
+        keras.callbacks.TensorBoard(str(out / "logs"), update_freq="epoch", write_graph=False),
         SamplePlots(),
         *callbacks,
     ]
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
     start = time.time()
-    history = model.fit(ds, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)
+    history = model.fit(ds, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                        callbacks=callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles (seeded)
     seconds = time.time() - start
     if any(not math.isfinite(v) for vs in history.history.values() for v in vs):
-        raise RuntimeError("training diverged (NaN loss); nothing was saved")
+        raise RuntimeError(f"training diverged (NaN loss); nothing was saved (the last finite epoch's resume "
+                           f"state stays in {backup}; delete it to start afresh)")
     metrics = evaluate_checkpoint(model, config) if evaluate else {}
     metrics["train_seconds_last_run"] = round(seconds, 2)
-    if covering:
-        metrics["covering_init"] = {k: v for k, v in covering.items() if k != "history"}
-    if pretrained:
-        metrics["pretrain"] = pretrained
-    checkpoint.save(model, out, {"train_config.json": config, "metrics.json": metrics})
+    metrics.update(prepared)
+    sums = checkpoint.save(model, out, {"train_config.json": config, "metrics.json": metrics})
+    checkpoint.verify(out, sums)
+    shutil.rmtree(backup, ignore_errors=True)  # only now: the final checkpoint is in place and verified
     _plot_samples(model, config, out / "samples.png", config["name"])
     return model
 
 
 def publish(run_dir, name: str) -> Path:
     """Copy a finished run's checkpoint files to ``checkpoints/<name>/`` and record their sha256 in the
-    registry (``zoo/manifest.json``). Logs and resume state stay behind."""
+    registry (``zoo/manifest.json``). Logs and resume state stay behind. The copy is staged beside the
+    destination and swapped into place atomically (:func:`zoo.checkpoint.replace_folder`)."""
     from zoo import checkpoint
 
     run_dir = Path(run_dir)
     sums = checkpoint.verify(run_dir)
     dest = REPO / "checkpoints" / name
     if dest.resolve() != run_dir.resolve():
-        staging = dest.with_name(f".{name}.staging")
+        staging = dest.with_name(f".{name}.staging-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        for file in [*sums, "SHA256SUMS", "samples.png"]:
-            if (run_dir / file).exists():
-                shutil.copy2(run_dir / file, staging / file)
-        shutil.rmtree(dest, ignore_errors=True)
-        staging.rename(dest)
+        try:
+            for file in [*sums, "SHA256SUMS", "samples.png"]:
+                if (run_dir / file).exists():
+                    shutil.copy2(run_dir / file, staging / file)
+            checkpoint.verify(staging, sums)
+            checkpoint.replace_folder(staging, dest)
+            keep = {*sums, "SHA256SUMS", "samples.png"}  # a published folder holds the checkpoint only
+            for entry in list(dest.iterdir()):
+                if entry.name not in keep:
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     manifest_path = REPO / "zoo" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     config = json.loads((dest / "train_config.json").read_text())
@@ -212,10 +470,16 @@ def _parse_value(text: str):
         return text
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)  # one line, no usage dump
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (``--help`` documents every flag)."""
-    p = argparse.ArgumentParser(prog="python -m train.run", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(prog="python -m train.run", description=__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=False, help="method (gan, wgan, wgan_gp, dcgan, ...) or zoo entry "
                    "(gan_ring8, ...); see --list")
     p.add_argument("--dataset", help="ring8, grid25, grid25_aniso, cube27, mnist, fashion_mnist, cifar10, celeba "
@@ -243,6 +507,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-config", action="store_true", help="print the resolved config as JSON and exit")
     p.add_argument("--list", action="store_true", help="list methods, entries and datasets and exit")
     return p
+
+
+def _fail(err) -> int:
+    print(f"error: {' '.join(str(err).split())}", file=sys.stderr)  # one line, whatever the message
+    return 2
 
 
 def main(argv=None) -> int:
@@ -280,8 +549,7 @@ def main(argv=None) -> int:
 
             build_model(config)  # the method's own arguments are checked before any work starts
     except (ValueError, TypeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return _fail(err)
     if args.show_config:
         print(json.dumps(config, indent=2))
         return 0
@@ -292,8 +560,7 @@ def main(argv=None) -> int:
         train(config, out, strategy=args.strategy, jit=args.jit, plot_every=args.plot_every,
               evaluate=not args.no_eval)
     except (DataError, RuntimeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return _fail(err)
     if args.publish:
         dest = publish(out, config["name"])
         print(f"published {config['name']} to {dest}")

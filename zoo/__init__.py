@@ -9,16 +9,28 @@ One name resolves to method + networks + dataset + config (``zoo.configs``) + we
 read from ``checkpoints/<name>/`` of this repository when present, else from the Hugging Face Hub
 (``hf://mode-zoo/<name>``), and their sha256 is checked against ``zoo/manifest.json`` before Keras
 loads them (``safe_mode=True``).
+
+How ``zoo.load(x)`` reads ``x`` (:func:`locate`; docs/robustness.md):
+
+* ``x`` is a **registry name** (a key of ``zoo/manifest.json``): always that entry, from the checkpoint
+  folder or the Hub, checked against the registry hashes. A folder of the same name in the current
+  directory is never looked at; write ``./gan_ring8`` to load such a folder.
+* anything else is a **folder path**. Its files are checked against its own ``SHA256SUMS``, and
+  also against the registry when it is a published entry's folder (it sits in :func:`checkpoint_dir`
+  and its folder name or its ``train_config.json`` names a registry entry). A folder whose files
+  match a registry entry exactly is reported as that entry.
+* neither (not a name, no such folder): an error listing the known names.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
 
 from zoo.checkpoint import CheckpointError
 
-__all__ = ["list", "load", "checkpoint_dir", "manifest", "HF_ORG", "CheckpointError"]
+__all__ = ["list", "load", "locate", "Source", "checkpoint_dir", "manifest", "HF_ORG", "CheckpointError"]
 
 HF_ORG = os.environ.get("MODE_ZOO_HF_ORG", "mode-zoo")
 _MANIFEST = Path(__file__).with_name("manifest.json")
@@ -51,22 +63,94 @@ def _download(name: str) -> Path:
             f"({type(err).__name__}). Train it with `python -m train.run --model {name} --publish`.") from err
 
 
-def load(name_or_path: str):
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """Where :func:`locate` found a checkpoint and what vouches for its files.
+
+    Attributes:
+        folder: the verified checkpoint folder.
+        entry: the registry entry its files match, or None for an unregistered folder.
+        requested: what the caller asked for (a name or a path).
+    """
+
+    folder: Path
+    entry: str | None
+    requested: str
+
+    @property
+    def registered(self) -> bool:
+        """True when the files were checked against the registry's hashes."""
+        return self.entry is not None
+
+    def describe(self) -> str:
+        """One line for command-line reports: which checkpoint was loaded and how it was verified."""
+        if self.entry is not None:
+            return f"registry entry {self.entry} (sha256 verified against zoo/manifest.json; {self.folder})"
+        return f"unregistered checkpoint folder {self.folder} (its own SHA256SUMS only)"
+
+
+def _looks_like_path(text: str) -> bool:
+    return os.sep in text or (os.altsep is not None and os.altsep in text) or text.startswith(".")
+
+
+def _published_entry_of(folder: Path, entries: dict) -> str | None:
+    """The registry entry whose published folder ``folder`` is, or None (see the module docstring)."""
+    from zoo import checkpoint
+
+    resolved = folder.resolve()
+    if resolved.parent != checkpoint_dir().resolve():
+        return None
+    if resolved.name in entries:
+        return resolved.name
+    try:
+        named = checkpoint.read_json(folder, "train_config.json").get("name")
+    except (ValueError, OSError, AttributeError):
+        named = None
+    return named if isinstance(named, str) and named in entries else None
+
+
+def locate(name_or_path) -> Source:
+    """Resolve and verify a registry name or a checkpoint folder (rules in the module docstring).
+
+    Raises :class:`CheckpointError` for an unknown name (listing the known ones), a missing,
+    incomplete or corrupt checkpoint, or files whose sha256 differs from the registry.
+    """
+    from zoo import checkpoint
+
+    text = os.fspath(name_or_path)
+    entries = manifest()
+    if isinstance(name_or_path, str) and text in entries:
+        local = checkpoint_dir() / text
+        folder = local if local.is_dir() else _download(text)
+        checkpoint.verify(folder, entries[text]["files"])
+        return Source(folder, text, text)
+    path = Path(text)
+    if not path.is_dir():
+        hint = f"no checkpoint folder at {text!r}; " if _looks_like_path(text) or path.exists() else ""
+        raise CheckpointError(f"{hint}unknown model {text!r}; available: {', '.join(_list(entries))}")
+    sums = checkpoint.verify(path)
+    published = _published_entry_of(path, entries)
+    if published is not None:
+        checkpoint.verify(path, entries[published]["files"])
+        return Source(path, published, text)
+    for name, entry in sorted(entries.items()):
+        files = entry.get("files") or {}
+        if files and all(sums.get(f) == digest for f, digest in files.items()):
+            return Source(path, name, text)
+    return Source(path, None, text)
+
+
+def load(name_or_path, *, with_source: bool = False):
     """Load a pretrained model by zoo name, or any checkpoint folder written by ``train.run``.
 
+    Names and paths resolve as the module docstring says (:func:`locate`). With ``with_source`` the
+    result is ``(model, Source)``, saying which checkpoint was loaded and how it was verified.
     Raises :class:`CheckpointError` for an unknown name (listing the known ones), a missing, incomplete
     or corrupt checkpoint, or weights whose sha256 differs from the registry.
     """
     from zoo import checkpoint
 
-    path = Path(name_or_path)
-    if path.is_dir():
-        return checkpoint.load(path)
-    entries = manifest()
-    if name_or_path not in entries:
-        hint = "" if os.sep not in str(name_or_path) else f"no checkpoint folder at {str(path)!r}; "
-        raise CheckpointError(f"{hint}unknown model {name_or_path!r}; available: {', '.join(_list(entries))}")
-    expected = entries[name_or_path]["files"]
-    local = checkpoint_dir() / name_or_path
-    folder = local if local.is_dir() else _download(name_or_path)
-    return checkpoint.load(folder, expected)
+    source = locate(name_or_path)
+    expected = manifest()[source.entry]["files"] if source.entry is not None else None
+    model = checkpoint.load(source.folder, expected)
+    return (model, source) if with_source else model
