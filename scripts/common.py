@@ -45,13 +45,15 @@ def train_run(config: dict, out, reuse: bool = True, *, published: bool = True, 
     (:func:`finished_run`: with ``published`` the zoo entry, or an earlier run in ``out``) is loaded
     instead of retrained, so an interrupted script resumes where it stopped.
     """
+    import zoo
     from train.run import train
     from zoo import checkpoint
 
     folder = finished_run(config, out, published) if reuse else None
     if folder is not None:
         print(f"reusing {folder}", flush=True)
-        return checkpoint.load(folder)
+        # A published entry is loaded by name, so the registry's hashes are checked.
+        return zoo.load(config["name"]) if folder.parent == REPO / "checkpoints" else checkpoint.load(folder)
     return train(config, out, verbose=0, plot_every=0, evaluate=evaluate, callbacks=callbacks)
 
 
