@@ -206,7 +206,8 @@ IMAGE_DATASETS = {
     "celeba": ("celeb_a", (64, 64, 3)),
 }
 
-# Data sets built from another one: name -> image shape. Stacked MNIST (``docs/evaluation.md#stacked-mnist``): three independent
+# Data sets built from another one: name -> image shape. Stacked MNIST
+# (``docs/evaluation.md#stacked-mnist``): three independent
 # MNIST training digits as the RGB channels, 1,000 modes; a fixed set of 128,000 images, as in VEEGAN and
 # PacGAN (zoo.stacked_mnist).
 DERIVED_DATASETS = {"stacked_mnist": (28, 28, 3)}

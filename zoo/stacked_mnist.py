@@ -1,4 +1,6 @@
-"""Stacked MNIST (``docs/evaluation.md#stacked-mnist``): 28×28×3 images whose channels are three independent MNIST digits.
+"""Stacked MNIST: 28×28×3 images whose channels are three independent MNIST digits.
+
+The protocol is in ``docs/evaluation.md#stacked-mnist``.
 
 Each channel is an independently, uniformly drawn digit image (indices drawn **with replacement**), so
 the (d0, d1, d2) label triples span 1000 modes (VEEGAN ``index.md``; PacGAN ``VEEGAN_experiment/model.py:
