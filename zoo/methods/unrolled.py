@@ -85,11 +85,11 @@ class UnrolledGAN(GAN):
         The fake samples stay connected to G in every step, so G's gradient accounts for how D would
         respond to them (the "unrolled" term of Eq. 12).
         """
+        if self.unroll_steps == 0:
+            return rec.fake_logits
         d = self.discriminator
         values = [tf.convert_to_tensor(v) for v in d.trainable_variables]
         fixed = [tf.convert_to_tensor(v) for v in d.non_trainable_variables]
-        if self.unroll_steps == 0:
-            return rec.fake_logits
         opt = self.d_optimizer
         if not isinstance(opt, keras.optimizers.Adam):
             raise ValueError(f"the look-ahead follows Adam's update; the discriminator uses {type(opt).__name__}")

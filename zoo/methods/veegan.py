@@ -74,11 +74,6 @@ class VEEGAN(BiGAN):
                                                                  z_dim=code_dim)
         return nets
 
-    @classmethod
-    def from_hparams(cls, config: dict, **kwargs):
-        """Build from a resolved config (BiGAN's keys; ``method_kwargs`` carries noise_dims, recon_std)."""
-        return super().from_hparams(config, **kwargs)
-
     # ------------------------------------------------------------------ the game
     @property
     def players(self) -> list[Player]:
