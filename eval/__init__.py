@@ -12,6 +12,12 @@ Definitions of every number: docs/evaluation.md. Modules, one job each:
   :mod:`eval.image_metrics` (the metric bundle with its real-data floor), :mod:`eval.third_party`
   (the third-party-discriminator count), :mod:`eval.image_report` (a checkpoint's image report;
   re-exported by :mod:`eval.images`), :mod:`eval.plots` (figures);
+* one entry point — :func:`evaluate` (:mod:`eval.api`): any samples (an array or a model) against any
+  reference (a data set, a mixture spec, a data file), shared by the library and every command line;
+  every default of the protocol in :mod:`eval.defaults`;
 * command lines — :mod:`eval.missing_modes`, :mod:`eval.inception_score`, :mod:`eval.mode_score` and
   ``python -m eval.classifier``, sharing :mod:`eval.cli`.
 """
+from eval.api import evaluate  # noqa: E402 - the public entry point, light to import (numpy only)
+
+__all__ = ["evaluate"]

@@ -33,14 +33,13 @@ from eval.samples import SampleError
 __all__ = [
     "DEFAULT_SCORE_SAMPLES", "MAX_SAMPLES", "CLIError", "Parser", "add_checkpoint", "add_json", "add_plot",
     "add_seed", "check_count", "check_data", "check_sample_args", "check_seed", "check_writable", "count", "emit",
-    "load_checkpoint", "obtain_samples", "report_errors", "run_sample_cli", "sample_parser", "scored_probs"
+    "load_checkpoint", "obtain_samples", "report_errors", "run_sample_cli", "sample_parser", "scorer_for"
 ]
 
-#: Samples drawn with ``--checkpoint`` by the score CLIs (docs/evaluation.md#inception-score).
-DEFAULT_SCORE_SAMPLES = 50_000
-#: Largest sample count a command line accepts: 10^6 MNIST images are already 3.1 GB of float32
-#: (stacked MNIST: 9.4 GB); the protocol sizes are 10,000 to 50,000.
-MAX_SAMPLES = 1_000_000
+# Samples drawn with ``--checkpoint`` by the score CLIs, and the largest count a command line accepts
+# (eval.defaults, where every default of the protocol lives).
+from eval.defaults import MAX_SAMPLES  # noqa: E402
+from eval.defaults import SCORE_SAMPLES as DEFAULT_SCORE_SAMPLES  # noqa: E402
 
 
 class CLIError(Exception):
@@ -161,12 +160,13 @@ def load_checkpoint(name: str, quiet: bool = False):
 
 def report_errors(prog: str, body: Callable[[], int]) -> int:
     """Run ``body()`` and return its exit status; a user error prints one stderr line and returns 2."""
+    from eval.api import EvaluationError
     from zoo.checkpoint import CheckpointError
     from zoo.data import DataError
 
     try:
         return body()
-    except (CLIError, SampleError, DataError, CheckpointError) as err:
+    except (CLIError, SampleError, DataError, CheckpointError, EvaluationError) as err:
         print(f"{prog}: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
 
@@ -233,14 +233,14 @@ def obtain_samples(args) -> tuple[np.ndarray, str]:
     return samples, f"{model.zoo_source.describe()} (num={args.num}, seed={args.seed})"
 
 
-def scored_probs(samples, args) -> tuple[np.ndarray, str, str]:
-    """Checked samples -> ``(class probabilities, data set, classifier name)`` for the chosen classifier.
+def scorer_for(samples, args) -> tuple[np.ndarray, str | None, object, str]:
+    """Checked samples -> ``(images, reference, scorer, classifier name)`` for :func:`eval.evaluate`.
 
-    The MNIST classifier is the pinned one unless ``--classifier-dir`` names another (then its
-    name carries the sha256 of its weights).
+    The reference is the data set for the MNIST classifier (``mnist`` or ``stacked_mnist``, from the
+    channel count) and None for the Inception network (any images). The MNIST classifier is the pinned
+    one unless ``--classifier-dir`` names another (then its name carries the sha256 of its weights).
     """
     from eval.classifier import ChecksumError, classifier_sha256, is_pinned, load_classifier, mnist_scorer
-    from eval.digits import classify
     from eval.samples import check_images, infer_dataset
 
     if args.classifier == "inception":
@@ -251,7 +251,7 @@ def scored_probs(samples, args) -> tuple[np.ndarray, str, str]:
             scorer = InceptionScorer(args.weights)
         except (FileNotFoundError, ValueError) as err:
             raise CLIError(str(err)) from None
-        return scorer.probs(x), "images", scorer.name
+        return x, None, scorer, scorer.name
     x = check_images(samples, None, min_n=2)
     dataset = infer_dataset(x)
     try:
@@ -261,18 +261,19 @@ def scored_probs(samples, args) -> tuple[np.ndarray, str, str]:
     name = scorer.name
     if args.classifier_dir is not None and not is_pinned(args.classifier_dir):
         name = f"{name} UNPINNED {args.classifier_dir} sha256 {classifier_sha256(args.classifier_dir)}"
-    return classify(scorer, x, dataset)["probs"], dataset, name
+    return x, dataset, scorer, name
 
 
-def run_sample_cli(argv, prog: str, description: str, compute, classifiers=("mnist", "inception"),
+def run_sample_cli(argv, prog: str, description: str, metric: str, text, classifiers=("mnist", "inception"),
                    extra_args=None, check=None, needs_data: bool = False) -> int:
-    """Driver of a sample-scoring CLI: parse, check every input, obtain and check samples, score, print.
+    """Driver of a sample-scoring CLI, a thin layer over :func:`eval.evaluate`: parse, check every input,
+    obtain and check samples, score ``metric``, print.
 
-    ``compute(probs, dataset, args) -> (result dict, text line)``; ``extra_args(parser)`` adds the CLI's
-    own flags; ``check(args, n)`` validates them (``n``: the number of samples, None before it is known;
-    called once before any work and again once the samples are known). ``needs_data``: the score reads
-    the real training data (checked before scoring). Prints the text (with classifier, data set and
-    source) or one JSON object.
+    ``text(result, args)`` renders the metric's line; ``extra_args(parser)`` adds the CLI's own flags;
+    ``check(args, n)`` validates them (``n``: the number of samples, None before it is known; called once
+    before any work and again once the samples are known). ``needs_data``: the score reads the real
+    training data (checked before scoring). Prints the text (with classifier, data set and source) or one
+    JSON object.
     """
     parser = sample_parser(prog, description, classifiers)
     if extra_args:
@@ -280,6 +281,8 @@ def run_sample_cli(argv, prog: str, description: str, compute, classifiers=("mni
     args = parser.parse_args(argv)
 
     def body() -> int:
+        from eval.api import evaluate
+
         check_sample_args(args)
         if check:
             check(args, args.num if args.checkpoint is not None else None)
@@ -290,10 +293,13 @@ def run_sample_cli(argv, prog: str, description: str, compute, classifiers=("mni
             from eval.samples import infer_dataset
 
             check_data(infer_dataset(samples))
-        probs, dataset, name = scored_probs(samples, args)
-        result, text = compute(probs, dataset, args)
-        result = {"source": source, "dataset": dataset, "classifier": name, **result}
-        emit(result, f"{text}  [{name}, {dataset}, {source}]", args.json)
+        x, reference, scorer, name = scorer_for(samples, args)
+        options = {"splits": args.splits} if hasattr(args, "splits") else {}
+        scored = evaluate(x, reference, [metric], classifier=scorer, **options)
+        dataset = reference or "images"
+        result = {"source": source, "dataset": dataset, "classifier": name, metric: scored[metric],
+                  **({"n": scored["n"]} if metric != "inception_score" else {})}
+        emit(result, f"{text(scored, args)}  [{name}, {dataset}, {source}]", args.json)
         return 0
 
     return report_errors(prog, body)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 
 from eval.cli import run_sample_cli
+from eval.defaults import IS_SPLITS
 
 __all__ = ["main"]
 
@@ -32,20 +33,16 @@ def _check(args, n) -> None:
                        f"sample (and ~5,000 for a meaningful score)")
 
 
-def _inception(probs, dataset, args):
-    from eval.scores import inception_score
-
-    splits = args.splits  # checked against the sample count before scoring (_check)
-    mean, std = inception_score(probs, splits=splits)
-    result = {"inception_score": {"mean": mean, "std": std, "n": len(probs), "splits": splits}}
-    return result, f"Inception score: {mean:.4f} ± {std:.4f} (N={len(probs)}, {splits} splits)"
+def _text(result, args) -> str:
+    score = result["inception_score"]
+    return f"Inception score: {score['mean']:.4f} ± {score['std']:.4f} (N={score['n']}, {score['splits']} splits)"
 
 
 def main(argv=None) -> int:
     """Entry point of ``python -m eval.inception_score``."""
-    return run_sample_cli(argv, "python -m eval.inception_score", __doc__.splitlines()[0], _inception,
+    return run_sample_cli(argv, "python -m eval.inception_score", __doc__.splitlines()[0], "inception_score", _text,
                           extra_args=lambda p: p.add_argument(
-                              "--splits", type=int, default=10,
+                              "--splits", type=int, default=IS_SPLITS,
                               help="number of splits, 1 to the number of samples (default 10, as the "
                               "reference code)"),
                           check=_check)

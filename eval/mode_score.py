@@ -22,17 +22,13 @@ from eval.cli import run_sample_cli
 __all__ = ["main"]
 
 
-def _mode(probs, dataset, args):
-    from eval.reference import train_marginal
-    from eval.scores import mode_score
-
-    value = mode_score(probs, train_marginal(dataset))
-    return {"mode_score": value, "n": len(probs)}, f"MODE score: {value:.4f} (N={len(probs)})"
+def _text(result, args) -> str:
+    return f"MODE score: {result['mode_score']:.4f} (N={result['n']})"
 
 
 def main(argv=None) -> int:
     """Entry point of ``python -m eval.mode_score``."""
-    return run_sample_cli(argv, "python -m eval.mode_score", __doc__.splitlines()[0], _mode,
+    return run_sample_cli(argv, "python -m eval.mode_score", __doc__.splitlines()[0], "mode_score", _text,
                           classifiers=("mnist",), needs_data=True)
 
 

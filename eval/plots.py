@@ -14,7 +14,7 @@ import numpy as np
 
 from eval.samples import SampleError
 
-__all__ = ["plot_grid", "plot_histogram", "plot_image_grid", "plot_mixture", "save_figure"]
+__all__ = ["plot_grid", "plot_histogram", "plot_image_grid", "plot_mixture", "plot_vectors", "save_figure"]
 
 
 def save_figure(fig, path) -> Path:
@@ -41,6 +41,17 @@ def plot_mixture(samples, mixture, path, title: str = "") -> Path:
     ax.scatter(mixture.means[:, 0], mixture.means[:, 1], s=40, marker="x", c="red", label="modes")
     lim = np.abs(mixture.means).max() * 1.5 + 0.5
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", title=title or mixture.name)
+    ax.legend(loc="upper right", fontsize=8)
+    return save_figure(fig, path)
+
+
+def plot_vectors(samples, real, path, title: str = "") -> Path:
+    """Scatter generated points over real ones (first two coordinates; data without a mode table)."""
+    samples, real = np.asarray(samples), np.asarray(real)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(real[:, 0], real[:, 1 if real.shape[1] > 1 else 0], s=2, alpha=0.3, c="grey", label="real")
+    ax.scatter(samples[:, 0], samples[:, 1 if samples.shape[1] > 1 else 0], s=2, alpha=0.4, label="generated")
+    ax.set(aspect="equal", title=title)
     ax.legend(loc="upper right", fontsize=8)
     return save_figure(fig, path)
 

@@ -16,19 +16,19 @@ __all__ = ["third_party_missing_modes", "validate_removed_classes", "removed_cla
            "PAPER_SIGMAS", "DEFAULT_THRESHOLDS", "HEADLINE_THRESHOLD", "DEFAULT_STEPS", "DEFAULT_BASE",
            "DEFAULT_LEARNING_RATE"]
 
-#: Input-noise std of D*, in the units of the [-1, 1] images: a quarter of the data range. Validated on
-#: generators with known missing digits (docs/evaluation.md#third-party-discriminator).
-DEFAULT_SIGMAS = (0.5,)
+from eval.defaults import THIRD_PARTY_BASE as DEFAULT_BASE  # noqa: E402 - the protocol's defaults live there
+from eval.defaults import THIRD_PARTY_LEARNING_RATE as DEFAULT_LEARNING_RATE  # noqa: E402
+from eval.defaults import THIRD_PARTY_SIGMAS as DEFAULT_SIGMAS  # noqa: E402
+from eval.defaults import THIRD_PARTY_STEPS as DEFAULT_STEPS  # noqa: E402
+from eval.defaults import THIRD_PARTY_THRESHOLDS as DEFAULT_THRESHOLDS  # noqa: E402
+
 #: Che et al.'s σ (CelebA, Table 3), kept for comparison (``--sigmas 3.5 4.0``); on [-1, 1] MNIST they
-#: leave D* almost never confident (docs/evaluation.md#third-party-discriminator).
+#: leave D* almost never confident (docs/evaluation.md#third-party-discriminator). DEFAULT_SIGMAS (0.5, a
+#: quarter of the data range) is the validated one; D* trains DEFAULT_STEPS Adam steps of 32 real + 32
+#: generated images with a DCGAN discriminator of DEFAULT_BASE channels (all in eval.defaults).
 PAPER_SIGMAS = (3.5, 4.0)
-#: Thresholds on P(real | t) at which counts are reported; :data:`HEADLINE_THRESHOLD` is the validated one.
-DEFAULT_THRESHOLDS = (0.5, 0.8, 0.9, 0.99)
+#: The validated threshold on P(real | t) among DEFAULT_THRESHOLDS.
 HEADLINE_THRESHOLD = 0.8
-#: D* training: Adam steps of 32 real + 32 generated images, DCGAN discriminator with this many base channels.
-DEFAULT_STEPS = 5000
-DEFAULT_BASE = 32
-DEFAULT_LEARNING_RATE = 2e-4
 
 
 def third_party_missing_modes(real_train, fake, real_test, sigmas=DEFAULT_SIGMAS, thresholds=DEFAULT_THRESHOLDS,

@@ -33,14 +33,14 @@ def test_train_then_evaluate_end_to_end(tmp_path):
     assert {"config.json", "model.weights.h5", "SHA256SUMS", "metrics.json", "train_config.json",
             "samples.png"} <= {p.name for p in out.iterdir()}
     assert not (out / ".backup").exists()  # resume state is removed after a finished run
-    r = _run("eval.missing_modes", "--checkpoint", str(out), "--json", "--runs", "2", "--samples", "500",
+    r = _run("eval.missing_modes", "--checkpoint", str(out), "--json", "--runs", "2", "--num", "500",
              "--plot", str(tmp_path / "p.png"))
     assert r.returncode == 0, r.stderr[-2000:]
     result = json.loads(r.stdout)
     for key in ("modes", "hq_fraction", "kl", "jsd", "emd", "emd_floor"):
         assert key in result["summary"]
     assert result["n"] == 500 and (tmp_path / "p.png").stat().st_size > 1000
-    r = _run("eval.missing_modes", "--checkpoint", str(out), "--runs", "1", "--samples", "200")
+    r = _run("eval.missing_modes", "--checkpoint", str(out), "--runs", "1", "--num", "200")
     assert r.returncode == 0, r.stderr[-2000:]
     assert "modes captured" in r.stdout and "EMD floor" in r.stdout
     assert f"loaded unregistered checkpoint folder {out}" in r.stderr
@@ -70,7 +70,7 @@ def test_missing_modes_bad_checkpoint(tmp_path):
 
 @pytest.mark.parametrize("flags, message", [(["--sigmas", "0"], "--sigmas must be positive"),
                                             (["--third-party-steps", "0"], "--third-party-steps must be positive"),
-                                            (["--samples", "-5"], "--samples")])
+                                            (["--num", "-5"], "--num")])
 def test_missing_modes_bad_flags(flags, message, capsys):
     from eval.missing_modes import main as missing_modes_main
 

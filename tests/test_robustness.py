@@ -100,7 +100,7 @@ def test_a_copy_of_a_registry_entry_is_reported_as_that_entry(registry, tmp_path
 def test_the_cli_says_which_checkpoint_it_loaded(tmp_path, monkeypatch, capsys):
     checkpoint.save(_tiny(1), tmp_path / "gan_ring8", {"train_config.json": {"name": "gan_ring8"}})
     monkeypatch.chdir(tmp_path)
-    args = ["--runs", "1", "--samples", "100", "--json"]
+    args = ["--runs", "1", "--num", "100", "--json"]
     assert missing_modes.main(["--checkpoint", "gan_ring8", *args]) == 0
     out, err = capsys.readouterr()
     assert "loaded registry entry gan_ring8 (sha256 verified" in err
@@ -384,10 +384,10 @@ def _unwritable(tmp_path) -> str:
 @pytest.mark.parametrize("flags, message", [
     (["--sigmas", "nan"], "--sigmas must be finite"),
     (["--sigmas", "3.5", "inf"], "--sigmas must be finite"),
-    (["--samples", "1e9"], "--samples must be at most 1,000,000"),
-    (["--samples", "20000"], "--samples must be at most 10,000"),  # a mixture: exact EMD is N x N
+    (["--num", "1e9"], "--num must be at most 1,000,000"),
+    (["--num", "20000"], "--num must be at most 10,000"),  # a mixture: exact EMD is N x N
     (["--runs", "1e6"], "--runs must be at most 100"),
-    (["--samples", "2.5"], "not an integer"),
+    (["--num", "2.5"], "not an integer"),
     (["--seed", "-1"], "--seed must be in"),
     (["--plot", "UNWRITABLE"], "--plot"),
 ])

@@ -2,6 +2,7 @@
 
     python -m train.run --model gan --dataset ring8 --steps 300 --out /tmp/x
     python -m train.run --model wgan_gp_ring8 --publish       # retrain a published entry
+    python -m train.run --model wgan_gp --mixture spec.json   # your own data: --mixture, --data, --dataset tfds:NAME
 
 The output folder is a checkpoint (``eval.missing_modes --checkpoint DIR`` and ``zoo.load(DIR)`` read
 it): Keras' ``config.json``/``model.weights.h5``, ``train_config.json``, ``metrics.json``, ``samples.png``
@@ -80,22 +81,24 @@ def _plot_samples(model, config, path, title=""):
 
     if data.is_mixture(config["dataset"]):
         return plots.plot_mixture(model.sample(2500, seed=0), data.mixture(config["dataset"]), path, title)
+    if len(data.data_shape(config["dataset"])) == 1:  # your own vectors: drawn over the real ones
+        return plots.plot_vectors(model.sample(2500, seed=0), data.real_sample(config["dataset"], 2500, 0), path,
+                                  title)
     return plots.plot_image_grid(model.sample(100, seed=0), path, title=title)
 
 
 def evaluate_checkpoint(model, config) -> dict:
-    """Metrics stored in ``metrics.json``: the mixture metrics (``docs/evaluation.md``) over 5 sampling
-    seeds, or the image metrics of ``eval.image_report`` for image data sets."""
+    """Metrics stored in ``metrics.json``, from :func:`eval.evaluate`: on vectors (mixtures, your own
+    arrays) over 5 sampling seeds, on images the report of ``eval.image_report`` (``skipped`` with the
+    reason for image data without an evaluation classifier)."""
     from zoo import data
 
-    if data.is_mixture(config["dataset"]):
-        from eval.mixture import evaluate_mixture
+    if len(data.data_shape(config["dataset"])) == 1:
+        from eval.api import evaluate
 
-        return evaluate_mixture(model.sample, data.mixture(config["dataset"]))
-    try:
-        from eval.image_report import evaluate_checkpoint_images
-    except ImportError:
-        return {}
+        return evaluate(model, config["dataset"])
+    from eval.image_report import evaluate_checkpoint_images
+
     return evaluate_checkpoint_images(model, config["dataset"])
 
 
@@ -482,8 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=False, help="method (gan, wgan, wgan_gp, dcgan, ...) or zoo entry "
                    "(gan_ring8, ...); see --list")
-    p.add_argument("--dataset", help="ring8, grid25, grid25_aniso, cube27, mnist, fashion_mnist, cifar10, celeba "
-                   "(default: the entry's or the method's)")
+    p.add_argument("--dataset", help="ring8, grid25, grid25_aniso, cube27, mnist, fashion_mnist, cifar10, celeba, "
+                   "stacked_mnist, or tfds:NAME for any tensorflow-datasets image set (default: the entry's or "
+                   "the method's)")
+    p.add_argument("--mixture", metavar="SPEC", help="train on your own Gaussian mixture: a JSON/YAML spec with "
+                   "means, std or covs, optional weights and name (docs/your_own_data.md)")
+    p.add_argument("--data", metavar="FILE", help="train on your own array: .npy/.npz of vectors [N, D] or "
+                   "images [N, S, S, C] (S = 28, 32, 64; uint8 or floats in [-1, 1])")
+    p.add_argument("--data-key", metavar="KEY", help="array name inside an .npz given to --data")
     p.add_argument("--steps", type=int, help="generator updates (default: the config's)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, data order and latents (default 0)")
     p.add_argument("--out", help="checkpoint folder (default: runs/<name>, or checkpoints/<name> with --publish)")
@@ -509,6 +518,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _data_source(args) -> str | None:
+    """The dataset name of ``--dataset``/``--mixture``/``--data`` (one of them at most), registering your
+    own data as a ``zoo.data`` source so the config records where it came from."""
+    from zoo import configs, data
+
+    given = [flag for flag, value in (("--dataset", args.dataset), ("--mixture", args.mixture),
+                                      ("--data", args.data)) if value]
+    if len(given) > 1:
+        raise configs.ConfigError(f"give one data set, not {' and '.join(given)}")
+    if args.data_key and not args.data:
+        raise configs.ConfigError("--data-key needs --data")
+    if args.mixture:
+        return data.mixture_source(args.mixture)
+    if args.data:
+        return data.array_source(args.data, args.data_key)
+    if args.dataset and args.dataset.startswith("tfds:"):
+        return data.tfds_source(args.dataset)
+    return args.dataset
+
+
 def _fail(err) -> int:
     print(f"error: {' '.join(str(err).split())}", file=sys.stderr)  # one line, whatever the message
     return 2
@@ -525,6 +554,7 @@ def main(argv=None) -> int:
         print("methods:  " + ", ".join(sorted(METHODS)))
         print("entries:  " + ", ".join(sorted(ENTRIES)))
         print("datasets: " + ", ".join(sorted(configs.DATASET_DEFAULTS)))
+        print("your own: --mixture SPEC.json|yaml, --data FILE.npy|npz, --dataset tfds:NAME (docs/your_own_data.md)")
         return 0
     if not args.model:
         print("error: --model is required (see --list)", file=sys.stderr)
@@ -541,7 +571,8 @@ def main(argv=None) -> int:
         for key, value in (("steps", args.steps), ("batch_size", args.batch_size), ("loss", args.loss)):
             if value is not None:
                 overrides[key] = value
-        config = configs.resolve(args.model, args.dataset, overrides, penalty=args.penalty)
+        dataset = _data_source(args)
+        config = configs.resolve(args.model, dataset, overrides, penalty=args.penalty)
         if args.covering_init and not config["covering_init"]:
             config["covering_init"] = True
         if not args.show_config:

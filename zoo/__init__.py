@@ -153,4 +153,19 @@ def load(name_or_path, *, with_source: bool = False):
     source = locate(name_or_path)
     expected = manifest()[source.entry]["files"] if source.entry is not None else None
     model = checkpoint.load(source.folder, expected)
+    _register_data_source(source.folder)
     return (model, source) if with_source else model
+
+
+def _register_data_source(folder: Path) -> None:
+    """A checkpoint trained on your own data carries its source in ``train_config.json``; registering it
+    lets ``model.dataset`` name that data in this process too (the evaluation finds the same reference)."""
+    from zoo import checkpoint, data
+
+    try:
+        config = checkpoint.read_json(folder, "train_config.json")
+    except (ValueError, OSError):
+        return
+    record = config.get("data_source") if isinstance(config, dict) else None
+    if record:
+        data.register_source(config["dataset"], record)

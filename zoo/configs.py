@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 __all__ = ["Config", "ConfigError", "DATASET_DEFAULTS", "resolve", "validate", "default_penalty_weight",
-           "schema_defaults"]
+           "schema_defaults", "dataset_defaults"]
 
 
 class ConfigError(ValueError):
@@ -91,7 +91,10 @@ class Config:
     """Every key of a run's config, with its default and meaning (``--set KEY=VALUE`` overrides any)."""
 
     method: str = _f("gan", "method name (``python -m train.run --list``)", _string)
-    dataset: str = _f("ring8", "data set name", _string)
+    dataset: str = _f("ring8", "data set name (built-in, or mixture:/array:/tfds: for your own data)", _string)
+    data_source: dict = _f(None, "where your own data came from (zoo.data: the mixture spec, the file's path "
+                           "and sha256, or the tfds name and version); None for built-in data sets",
+                           _optional(_dict))
     name: str = _f("", "run / entry name; defaults to <method>_<dataset>")
     network: str = _f("mlp", "network family: mlp (vectors) or dcgan (images)", _one_of("mlp", "dcgan"))
     g_hidden: list = _f([128, 128, 128], "MLP generator hidden widths", _layers)
@@ -159,6 +162,24 @@ DATASET_DEFAULTS = {
 }
 
 
+def dataset_defaults(dataset: str) -> dict:
+    """The config layer of a data set: :data:`DATASET_DEFAULTS` for a built-in one; for your own data
+    (a registered ``zoo.data`` source) the layer of its shape: the mixtures' MLP with a uniform prior of
+    the data's dimension (at least 2) for vectors, the compact DCGAN for 28-pixel images and the CIFAR-10
+    one (base 64, 128-d prior) for 32 and 64 pixels."""
+    from zoo import data
+
+    if dataset in DATASET_DEFAULTS:
+        return DATASET_DEFAULTS[dataset]
+    if dataset not in data.dataset_names():
+        raise ConfigError(f"unknown dataset {dataset!r}; known datasets: {', '.join(sorted(DATASET_DEFAULTS))}, "
+                          f"or your own data (--mixture SPEC, --data FILE.npy, --dataset tfds:NAME)")
+    shape = data.data_shape(dataset)
+    if len(shape) == 1:
+        return {**_MIX, "prior": {"kind": "uniform", "dim": max(2, shape[0])}}
+    return DATASET_DEFAULTS["mnist" if shape[0] == 28 else "cifar10"]
+
+
 def default_penalty_weight(penalty: str, dataset: str) -> float:
     """λ a penalty gets when it is switched on without one: 10 for WGAN-GP (Gulrajani et al. 2017),
     LOGAN's 0.1 on mixtures and 1 on images for the pair-wise penalty (Sharma & Namboodiri 2018, supp. §1.1)."""
@@ -186,6 +207,11 @@ def validate(config: dict) -> dict:
             raise ConfigError(f"{key} must be {problem}, got {config[key]!r}")
     if config["steps"] > MAX_STEPS:
         raise ConfigError(f"steps must be at most {MAX_STEPS:,}, got {config['steps']:,}")
+    if config["data_source"] is not None:
+        try:
+            data.register_source(config["dataset"], config["data_source"])
+        except data.DataError as err:
+            raise ConfigError(f"data_source: {err}") from None
     if config["dataset"] not in data.dataset_names():
         raise ConfigError(f"unknown dataset {config['dataset']!r}; known datasets: {', '.join(data.dataset_names())}")
     if config["loss"] not in losses.LOSSES:
@@ -219,8 +245,10 @@ def resolve(model: str, dataset: str | None = None, overrides: dict | None = Non
     with one command reproduces the published checkpoint. ``penalty`` switches a gradient penalty on
     (with :func:`default_penalty_weight` when the config has no λ) or off (``"none"``).
     """
+    from zoo import data
     from zoo.methods import ENTRIES, METHODS
 
+    custom = dataset is not None and data.source_record(dataset) is not None
     if model in ENTRIES:
         entry = ENTRIES[model]
         if dataset and dataset != entry["dataset"]:
@@ -230,15 +258,18 @@ def resolve(model: str, dataset: str | None = None, overrides: dict | None = Non
     elif model in METHODS:
         method = model
         dataset = dataset or METHODS[method].defaults.get("dataset", "ring8")
-        name = f"{method}_{dataset}"
-        entry = ENTRIES.get(name, {})
+        name = f"{method}_{data.short_name(dataset)}"
+        # Your own data never picks up a published entry's settings, even when the names coincide.
+        entry = {} if custom else ENTRIES.get(name, {})
     else:
         known = sorted(METHODS) + sorted(ENTRIES)
         raise ConfigError(f"unknown model {model!r}; known methods and entries: {', '.join(known)}")
-    if dataset not in DATASET_DEFAULTS:
-        raise ConfigError(f"unknown dataset {dataset!r}; known datasets: {', '.join(sorted(DATASET_DEFAULTS))}")
-    config = copy.deepcopy({**schema_defaults(), **DATASET_DEFAULTS[dataset], **METHODS[method].defaults, **entry})
-    config.update(name=name, method=method, dataset=dataset)
+    layer = dataset_defaults(dataset)
+    config = copy.deepcopy({**schema_defaults(), **layer, **METHODS[method].defaults, **entry})
+    config.update(name=name, method=method, dataset=dataset, data_source=data.source_record(dataset))
+    if custom and METHODS[method].defaults.get("network") not in (None, layer.get("network")):
+        # A method default made for one kind of data (logan_dcgan's DCGAN) yields to the data's shape.
+        config["network"] = layer["network"]
     for key, value in (overrides or {}).items():
         if key not in config:
             raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(sorted(config))}")

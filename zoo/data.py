@@ -13,10 +13,22 @@ Mixtures follow ``docs/evaluation.md#mixture-benchmarks``:
 The built-in mixtures have equal weights; :meth:`Mixture.from_spec` builds any other, weighted or
 not. Image data sets come from ``tensorflow_datasets``; MNIST works
 offline through tfds' manual-download directory (see :func:`manual_dir`).
+
+Your own data (docs/your_own_data.md) is a **data source** registered under a dataset name of its own:
+
+* ``mixture:NAME`` — a mixture from a spec (:func:`mixture_source`);
+* ``array:NAME`` — a ``.npy``/``.npz`` array of vectors or images (:func:`array_source`);
+* ``tfds:NAME`` — any tensorflow-datasets image set (:func:`tfds_source`).
+
+Its record (the spec; the file's path and sha256; the tfds name and version) travels in the run's
+config as ``data_source``, so a checkpoint says where its data came from and evaluation finds the same
+reference set. Every function below that takes a dataset name accepts these names once registered.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import os
 from pathlib import Path
 
@@ -31,6 +43,8 @@ tfd = tfp.distributions
 __all__ = [
     "Mixture", "MIXTURES", "IMAGE_DATASETS", "DataError", "mixture", "is_mixture", "dataset_names",
     "mixture_dataset", "image_dataset", "load_images", "manual_dir", "dataset", "data_shape",
+    "IMAGE_SIZES", "SUPPORTED_SHAPES", "mixture_source", "array_source", "tfds_source", "register_source",
+    "source_record", "short_name", "real_sample", "read_array",
 ]
 
 
@@ -112,6 +126,17 @@ class Mixture:
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """Draw ``n`` points as a float32 numpy array (deterministic for an int ``seed``)."""
         return self.distribution.sample(int(n), seed=as_seed(seed)).numpy()
+
+    def to_spec(self) -> dict:
+        """The JSON spec that :meth:`from_spec` turns back into this mixture (lists of floats)."""
+        spec = {"name": self.name, "means": self.means.tolist()}
+        if self.std is not None:
+            spec["std"] = float(self.std)
+        else:
+            spec["covs"] = self.covs.tolist()
+        if self.weights is not None:
+            spec["weights"] = self.weights.tolist()
+        return spec
 
     @classmethod
     def from_spec(cls, spec) -> Mixture:
@@ -215,25 +240,28 @@ STACKED_MNIST_SIZE = 128_000
 
 
 def dataset_names() -> list[str]:
-    """All dataset names the zoo understands."""
-    return sorted(MIXTURES) + sorted({**IMAGE_DATASETS, **DERIVED_DATASETS})
+    """All dataset names the zoo understands: the built-in ones and the data sources registered in this
+    process (:func:`register_source`)."""
+    return sorted(MIXTURES) + sorted({**IMAGE_DATASETS, **DERIVED_DATASETS}) + sorted(_SOURCES)
 
 
 def _unknown(name: str) -> DataError:
-    return DataError(f"unknown dataset {name!r}; known datasets: {', '.join(dataset_names())}")
+    return DataError(f"unknown dataset {name!r}; known datasets: {', '.join(dataset_names())}, or your own "
+                     f"data (--mixture SPEC, --data FILE.npy, --dataset tfds:NAME)")
 
 
 def is_mixture(name: str) -> bool:
-    """True when ``name`` is one of the synthetic mixtures."""
-    return name in MIXTURES
+    """True when ``name`` is a Gaussian mixture: a built-in one or a registered ``mixture:`` source."""
+    return name in MIXTURES or (_SOURCES.get(name) or {}).get("kind") == "mixture"
 
 
 def mixture(name: str) -> Mixture:
-    """Look up a mixture by name, with an error that lists the known ones."""
-    try:
+    """Look up a mixture by name (built-in or registered spec), with an error that lists the known ones."""
+    if name in MIXTURES:
         return MIXTURES[name]
-    except KeyError:
-        raise _unknown(name) from None
+    if is_mixture(name):
+        return _spec_mixture(name)
+    raise _unknown(name)
 
 
 def data_shape(name: str) -> tuple[int, ...]:
@@ -244,7 +272,210 @@ def data_shape(name: str) -> tuple[int, ...]:
         return IMAGE_DATASETS[name][1]
     if name in DERIVED_DATASETS:
         return DERIVED_DATASETS[name]
+    if name in _SOURCES:
+        return tuple(_SOURCES[name]["shape"])
     raise _unknown(name)
+
+
+# ----------------------------------------------------------------------------- your own data sources
+#: Square image sizes the DCGAN family is built for (``zoo.core.networks``).
+IMAGE_SIZES = (28, 32, 64)
+SUPPORTED_SHAPES = ("vectors [N, D], or images [N, S, S, C] (or [N, S, S]) with S = 28, 32 or 64 pixels "
+                    "and C = 1 or 3 channels")
+_PREFIXES = {"mixture": "mixture:", "array": "array:", "tfds": "tfds:"}
+# dataset name -> data-source record, for the custom data of this process. Filled by the *_source
+# functions and by configs/checkpoints that carry a record (zoo.configs.validate, zoo.load).
+_SOURCES: dict[str, dict] = {}
+
+
+def check_example_shape(shape, what: str) -> tuple[int, ...]:
+    """``shape`` of one example (``[H, W]`` gains a channel); raise :class:`DataError` naming what is
+    supported (:data:`SUPPORTED_SHAPES`) for anything else."""
+    shape = tuple(int(d) for d in shape)
+    if len(shape) == 2:
+        shape = (*shape, 1)
+    if len(shape) == 1 and shape[0] >= 1:
+        return shape
+    if len(shape) == 3 and shape[0] == shape[1] and shape[0] in IMAGE_SIZES and shape[2] in (1, 3):
+        return shape
+    raise DataError(f"{what}: examples of shape {list(shape)} are not supported; supported: {SUPPORTED_SHAPES}")
+
+
+def short_name(name: str) -> str:
+    """The part of a dataset name after its source prefix (``mixture:two_rings`` -> ``two_rings``)."""
+    return name.split(":", 1)[1] if ":" in name else name
+
+
+def source_record(name: str) -> dict | None:
+    """The data-source record of a registered dataset name, or None for a built-in data set."""
+    record = _SOURCES.get(name)
+    return json.loads(json.dumps(record)) if record is not None else None
+
+
+def register_source(name: str, record: dict) -> str:
+    """Register ``record`` (from a ``*_source`` function or a checkpoint's config) under ``name``.
+
+    The record is checked: a known kind, the name's prefix, a valid mixture spec or example shape. A
+    name registered before must carry the same record (two different data sets under one name would
+    make every later lookup ambiguous). Returns ``name``.
+    """
+    if not isinstance(record, dict) or record.get("kind") not in _PREFIXES:
+        raise DataError(f"data source of {name!r} must be a record with kind mixture, array or tfds, got {record!r}")
+    kind = record["kind"]
+    if not name.startswith(_PREFIXES[kind]) or not short_name(name):
+        raise DataError(f"a {kind} data source needs a dataset name {_PREFIXES[kind]}NAME, got {name!r}")
+    if kind == "mixture":
+        Mixture.from_spec(record.get("spec"))  # raises DataError naming the problem
+    else:
+        check_example_shape(record.get("shape", []), name)
+    known = _SOURCES.get(name)
+    if known is not None and known != record:
+        raise DataError(f"dataset {name!r} is already registered with another source ({_describe(known)}); "
+                        f"give the spec or file another name")
+    _SOURCES[name] = json.loads(json.dumps(record))
+    return name
+
+
+def _describe(record: dict) -> str:
+    if record["kind"] == "array":
+        return f"{record['path']} sha256 {record['sha256'][:12]}"
+    if record["kind"] == "tfds":
+        return f"tfds {record['name']} {record.get('version')}"
+    return f"mixture spec {record['spec'].get('name')}"
+
+
+def mixture_source(spec) -> str:
+    """Register a mixture spec (dict or JSON/YAML path, :meth:`Mixture.from_spec`); return its dataset
+    name ``mixture:<spec name>``. The whole spec is recorded, so its checkpoints are self-contained."""
+    mix = Mixture.from_spec(spec)
+    return register_source(f"mixture:{mix.name}", {"kind": "mixture", "spec": mix.to_spec()})
+
+
+def _spec_mixture(name: str) -> Mixture:
+    spec = _SOURCES[name]["spec"]
+    cached = _MIXTURE_CACHE.get(name)
+    if cached is None or cached[0] != spec:
+        cached = (spec, Mixture.from_spec(spec))
+        _MIXTURE_CACHE[name] = cached
+    return cached[1]
+
+
+_MIXTURE_CACHE: dict[str, tuple[dict, Mixture]] = {}
+
+
+def read_array(path, key: str | None = None) -> np.ndarray:
+    """An array from ``.npy`` or ``.npz`` (``key``, else ``x``/``data``/``samples``, else its only array);
+    never unpickles. Raises :class:`DataError` with one line for a missing or unreadable file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"data file {str(path)!r} does not exist")
+    if path.suffix.lower() not in (".npy", ".npz"):
+        raise DataError(f"data file {str(path)!r} must be .npy or .npz")
+    try:
+        loaded = np.load(path, allow_pickle=False)  # untrusted input: no pickles
+    except Exception as err:  # noqa: BLE001 - numpy raises ValueError/OSError/EOFError/zipfile errors
+        raise DataError(f"cannot read {str(path)!r}: {' '.join(str(err).split())}") from None
+    if isinstance(loaded, np.ndarray):
+        return loaded
+    with loaded:
+        names = list(loaded.keys())
+        name = key or next((n for n in ("x", "data", "samples") if n in names), None) or \
+            (names[0] if len(names) == 1 else None)
+        if name not in names:
+            raise DataError(f"{str(path)!r} holds arrays {names}; name one with a key (x, data or samples "
+                            f"are found by themselves)")
+        return loaded[name]
+
+
+def _training_array(raw: np.ndarray, what: str) -> np.ndarray:
+    """Checked float32 training data: vectors as they are, images in [-1, 1] (uint8 scaled from [0, 255])."""
+    x = np.asarray(raw)
+    if x.dtype.kind not in "fiu" or x.ndim < 2 or len(x) < 2:
+        raise DataError(f"{what}: need a numeric array of at least 2 examples, got dtype {x.dtype}, "
+                        f"shape {list(x.shape)}; supported: {SUPPORTED_SHAPES}")
+    shape = check_example_shape(x.shape[1:], what)
+    x = x.reshape(len(x), *shape)
+    if len(shape) == 3 and x.dtype == np.uint8:
+        return x.astype(np.float32) / 127.5 - 1.0  # the [-1, 1] range of every zoo image data set
+    x = x.astype(np.float32)
+    if not np.all(np.isfinite(x)):
+        raise DataError(f"{what}: the array has NaN or infinite values")
+    if len(shape) == 3 and (x.min() < -1.001 or x.max() > 1.001):
+        raise DataError(f"{what}: float images must be in [-1, 1] (the generators' tanh range), got "
+                        f"[{x.min():.3g}, {x.max():.3g}]; save uint8 images in [0, 255] or rescale")
+    return np.clip(x, -1.0, 1.0) if len(shape) == 3 else x
+
+
+def array_source(path, key: str | None = None, name: str | None = None) -> str:
+    """Register a ``.npy``/``.npz`` array as a data set; return its name ``array:<file stem or name>``.
+
+    Rows are examples: vectors ``[N, D]`` train MLPs, images ``[N, S, S, C]`` (uint8 in [0, 255] or
+    floats in [-1, 1]; S = 28, 32, 64) train DCGANs. The record keeps the absolute path, the array key
+    and the file's sha256: a later run or evaluation refuses a file that changed.
+    """
+    from zoo.checkpoint import sha256
+
+    path = Path(path).resolve()
+    x = _training_array(read_array(path, key), str(path))
+    record = {"kind": "array", "path": str(path), "key": key, "sha256": sha256(path), "n": len(x),
+              "shape": list(x.shape[1:])}
+    return register_source(f"array:{name or path.stem}", record)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_array(path: str, key: str | None, digest: str) -> np.ndarray:
+    from zoo.checkpoint import sha256
+
+    if not Path(path).is_file():
+        raise DataError(f"the data file {path!r} this data set was made from is missing; put it back "
+                        f"(sha256 {digest})")
+    now = sha256(path)
+    if now != digest:
+        raise DataError(f"the data file {path!r} changed since it was registered (sha256 {digest[:12]}..., "
+                        f"now {now[:12]}...); register it again under another name")
+    return _training_array(read_array(path, key), path)
+
+
+def source_array(name: str) -> np.ndarray:
+    """The training array of a registered ``array:`` data set, after checking its file's sha256."""
+    record = _SOURCES.get(name)
+    if not record or record["kind"] != "array":
+        raise DataError(f"{name!r} is not a registered array data set")
+    return _load_array(record["path"], record.get("key"), record["sha256"])
+
+
+def tfds_source(tfds_name: str) -> str:
+    """Register any tensorflow-datasets image set; return its name ``tfds:<tfds_name>``.
+
+    The builder's ``image`` feature must have a supported shape (:data:`SUPPORTED_SHAPES`); the record
+    keeps the tfds name and version. Data comes through :func:`load_images` (offline rules there).
+    """
+    import tensorflow_datasets as tfds
+
+    tfds_name = tfds_name.removeprefix("tfds:")
+    try:
+        builder = tfds.builder(tfds_name, data_dir=_tfds_dir())
+    except Exception as err:  # noqa: BLE001 - DatasetNotFoundError and friends
+        first = (str(err).split("Traceback")[0].strip().splitlines() or [type(err).__name__])[0]
+        raise DataError(f"tensorflow-datasets has no data set {tfds_name!r}: {first}") from None
+    features = builder.info.features
+    if "image" not in getattr(features, "keys", lambda: [])():
+        raise DataError(f"tfds {tfds_name!r} has no 'image' feature; only image data sets are supported")
+    shape = check_example_shape([d if d is not None else 0 for d in features["image"].shape], f"tfds {tfds_name!r}")
+    record = {"kind": "tfds", "name": tfds_name, "version": str(builder.info.version), "shape": list(shape)}
+    return register_source(f"tfds:{tfds_name}", record)
+
+
+def real_sample(name: str, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` real vectors of a vector data set (mixture or array), reproducible for ``seed``: mixtures draw
+    fresh points; arrays draw rows without replacement (with replacement beyond their size)."""
+    if is_mixture(name):
+        return mixture(name).sample(n, seed=seed)
+    x = source_array(name)
+    if x.ndim != 2:
+        raise DataError(f"{name!r} holds images, not vectors")
+    idx = np.random.default_rng(seed).choice(len(x), n, replace=n > len(x))
+    return x[idx]
 
 
 def mixture_dataset(name: str, batch_size: int, num_examples: int = 100_000, seed: int = 0,
@@ -287,9 +518,12 @@ def load_images(name: str, split: str = "train", with_labels: bool = False) -> t
     """
     import tensorflow_datasets as tfds
 
-    if name not in IMAGE_DATASETS:
+    if name in IMAGE_DATASETS:
+        tfds_name, shape = IMAGE_DATASETS[name]
+    elif (_SOURCES.get(name) or {}).get("kind") == "tfds":
+        tfds_name, shape = _SOURCES[name]["name"], tuple(_SOURCES[name]["shape"])
+    else:
         raise _unknown(name)
-    tfds_name, shape = IMAGE_DATASETS[name]
     kwargs = {}
     mdir = manual_dir()
     has_manual = mdir is not None and (mdir / tfds_name).is_dir()
@@ -312,6 +546,8 @@ def load_images(name: str, split: str = "train", with_labels: bool = False) -> t
 
     def convert(ex):
         img = ex["image"]
+        if img.shape.rank == 2:
+            img = img[..., None]
         if img.shape[:2] != shape[:2]:
             img = tf.image.resize(img, shape[:2], antialias=True)
         img = tf.cast(img, tf.float32) / 127.5 - 1.0
@@ -330,7 +566,7 @@ def image_dataset(name: str, batch_size: int, seed: int = 0, split: str = "train
 
 
 def dataset(name: str, batch_size: int, seed: int = 0) -> tf.data.Dataset:
-    """The training pipeline for any known dataset name (mixture or images)."""
+    """The training pipeline for any known dataset name: mixtures, images, registered data sources."""
     if is_mixture(name):
         return mixture_dataset(name, batch_size, seed=seed)
     if name in IMAGE_DATASETS:
@@ -339,4 +575,14 @@ def dataset(name: str, batch_size: int, seed: int = 0) -> tf.data.Dataset:
         from zoo.stacked_mnist import stacked_mnist_dataset
 
         return stacked_mnist_dataset(batch_size, seed=seed, num=STACKED_MNIST_SIZE)
+    kind = (_SOURCES.get(name) or {}).get("kind")
+    if kind == "tfds":
+        return image_dataset(name, batch_size, seed=seed)
+    if kind == "array":
+        x = source_array(name)
+        if len(x) < batch_size:
+            raise DataError(f"{name!r} has {len(x)} examples, fewer than one batch of {batch_size}; "
+                            f"lower --batch-size")
+        ds = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed).repeat()
+        return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     raise _unknown(name)
