@@ -35,7 +35,7 @@ from scripts.common import REPO, finished_run, fmt, mean_std, train_run, write_j
 
 EVAL_FILE = "mixture_metrics.json"  # a cell's scores, beside its checkpoint
 
-LOSSES = ("vanilla", "wasserstein", "lol1", "lol2")
+LOSSES = ("vanilla", "wasserstein", "lol1", "lol2", "w")
 PENALTIES = ("none", "pairwise")
 METRICS = ("modes", "hq_fraction", "kl", "jsd", "emd")
 

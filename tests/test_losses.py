@@ -79,3 +79,19 @@ def test_interpolate_broadcasts_one_epsilon_per_sample():
     a, b = tf.ones([2, 3, 3, 1]), tf.zeros([2, 3, 3, 1])
     out = penalties.interpolate(a, b, tf.constant([0.25, 0.75])).numpy()
     assert np.allclose(out[0], 0.25) and np.allclose(out[1], 0.75)
+
+
+def test_logan_w_is_the_unclipped_wasserstein_pair_with_one_critic_step():
+    """LOGAN's code, loss 'w': D minimises f(fake) − f(real), G and E minimise f(real) − f(fake)."""
+    w = losses.get_loss("w")
+    assert float(w.discriminator(REAL, FAKE)) == pytest.approx(_mean(FAKE) - _mean(REAL), rel=1e-6)
+    assert float(w.generator(REAL, FAKE)) == pytest.approx(_mean(REAL) - _mean(FAKE), rel=1e-6)
+    assert w.d_steps == 1 and w.clip is None
+
+
+def test_rect25_is_logans_toy_grid():
+    from zoo import data
+
+    rect = data.mixture("rect25")
+    assert rect.num_modes == 25 and rect.std == 0.01
+    assert sorted(set(rect.means[:, 0])) == [-2.0, -1.0, 0.0, 1.0, 2.0] == sorted(set(rect.means[:, 1]))

@@ -154,6 +154,7 @@ DATASET_DEFAULTS = {
     "grid25": _MIX,
     "grid25_aniso": _MIX,
     "cube27": {**_MIX, "prior": {"kind": "uniform", "dim": 3}},
+    "rect25": _MIX,
     "mnist": _IMAGES,
     "fashion_mnist": _IMAGES,
     "stacked_mnist": _IMAGES,

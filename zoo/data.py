@@ -9,6 +9,7 @@ Mixtures follow ``docs/evaluation.md#mixture-benchmarks``:
   none): means on the ``grid25`` lattice, each covariance R(θ) diag(s1², s2²) R(θ)ᵀ with
   s1, s2 ~ U(0.02, 0.1) and θ ~ U(0, π), drawn once with numpy seed 0.
 * ``cube27``: **our definition** of DIW-GAN's cube (grid-like, spacing 2): means {-2,0,2}³, std 0.05.
+* ``rect25``: LOGAN's toy grid (its code's ``rect``): 25 modes at linspace(-2, 2, 5)², std 0.01.
 
 The built-in mixtures have equal weights; :meth:`Mixture.from_spec` builds any other, weighted or
 not. Image data sets come from ``tensorflow_datasets``; MNIST works
@@ -221,6 +222,9 @@ MIXTURES: dict[str, Mixture] = {
     "grid25": _isotropic("grid25", _grid(np.arange(-4.0, 5.0, 2.0), 2), 0.05),
     "grid25_aniso": _anisotropic_grid(0),
     "cube27": _isotropic("cube27", _grid(np.array([-2.0, 0.0, 2.0]), 3), 0.05),
+    # LOGAN's toy grid (Sharma & Namboodiri 2018, arXiv:1802.00771; its code's ``rect``): 5 × 5 modes on
+    # linspace(-2, 2, 5)² (spacing 1), std 0.01.
+    "rect25": _isotropic("rect25", _grid(np.linspace(-2.0, 2.0, 5), 2), 0.01),
 }
 
 # name -> (tfds name, image shape, how to provide it offline)

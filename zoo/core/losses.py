@@ -118,6 +118,10 @@ LOSSES = {
     # for D, the logit difference for G and E; one D step per G step.
     "lol1": AdversarialLoss(**_BCE_D, **_LOGIT_G),
     "lol2": AdversarialLoss(d_real=_squared_one_minus_sigmoid, d_fake=_squared_sigmoid, **_LOGIT_G),
+    # LOGAN's own code (shashank879/logan, ``_adversarial_loss``, loss ``'w'``): the Wasserstein critic and
+    # generator terms with one D step per G step and no weight clipping; its Lipschitz control, if any, is
+    # the pair-wise penalty (``--penalty pairwise``). The unclipped Wasserstein BiGAN of the paper's study.
+    "w": AdversarialLoss(**_CRITIC_D, **_LOGIT_G),
 }
 # Short alias used on the command line and in the LOGAN code.
 LOSSES["vanilla"] = LOSSES["non_saturating"]
