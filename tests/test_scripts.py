@@ -19,6 +19,7 @@ from scripts import (
     logan_toy_study,
     lopez_paz_fig1,
     model_table,
+    stacked_mnist_table,
 )
 
 STEPS = "20"  # generator steps of every tiny training run
@@ -47,6 +48,18 @@ def test_model_table_prints_each_checkpoints_metrics(capsys):
     assert f"| `gan_ring8` | ring8 | {ring['modes']['mean']:.1f} ± {ring['modes']['std']:.1f} / 8 |" in out
     assert f"{mnist['inception_score']['mean']:.2f} ± {mnist['inception_score']['std']:.2f}" in out
     assert "| real test digits | mnist | 10/10 |" in out  # the real-data floor row closes the image table
+
+
+def test_stacked_mnist_table_lists_each_entry_beside_pacgan(tmp_path, capsys):
+    _need("veegan_stacked_mnist")
+    names = [n for n in zoo.list() if n.endswith("_stacked_mnist")]
+    assert stacked_mnist_table.main(["--out", str(tmp_path / "t")]) == 0
+    out = capsys.readouterr().out
+    for name in names:
+        m = json.loads((zoo.checkpoint_dir() / name / "metrics.json").read_text())
+        assert f"| `{name}` | {m['modes']:.0f} | {m['modes_kl']:.2f} | 26,000 | 0 | yes |" in out
+    assert "| PacDCGAN2 | 1000 | 0.06 |" in out
+    assert json.loads((tmp_path / "t.json").read_text())["rows"][0]["n"] == 26_000
 
 
 def test_write_report_writes_the_markdown_it_prints(tmp_path, monkeypatch, capsys):

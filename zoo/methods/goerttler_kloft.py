@@ -390,6 +390,8 @@ register_entry("weighted_prior_mnist", "weighted_prior", "mnist", **_PRIOR_MNIST
                method_kwargs={"presample": 128, "weight": "linear", "rate": 0.5})
 register_entry("masked_prior_mnist", "masked_prior", "mnist", **_PRIOR_MNIST,
                method_kwargs={"presample": 128, "rate": 0.5})
+register_entry("weighted_prior_stacked_mnist", "weighted_prior", "stacked_mnist", **_PRIOR_MNIST,
+               method_kwargs={"presample": 128, "weight": "linear", "rate": 0.5})
 # Sec. 4.1's constant-prior GAN (scripts.goerttler_ring_emd): weighted_prior_ring8 with the constant prior,
 # i.e. the same loss, λ, optimizers and steps as the learned-prior entries it is compared with.
 register_entry("constant_prior_ring8", "gan", "ring8", loss="wasserstein_gp", gp_weight=10.0, d_optimizer=TTUR_D,

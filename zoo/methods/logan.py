@@ -30,6 +30,7 @@ register_entry("logan_bigan_grid25", "logan_bigan", "grid25", prior={"kind": "un
 # Images: λ = 1 (supplementary §1.1) on the compact DCGAN networks of the MNIST defaults.
 register_entry("logan_bigan_mnist", "logan_bigan", "mnist", gp_weight=1.0, steps=4_000)
 register_entry("logan_dcgan_mnist", "logan_dcgan", "mnist", steps=4_000)
+register_entry("logan_dcgan_stacked_mnist", "logan_dcgan", "stacked_mnist", steps=3_000)
 # The paper's CIFAR-10 BiGAN (its image_train.py config): 32×32, 3 levels, 4×4 kernels, 64 filters,
 # z ~ U(-1,1)^128, lol1, λ = 1, batch 64. A configuration users with the data run; not trained here.
 register_entry("logan_bigan_cifar10", "logan_bigan", "cifar10", gp_weight=1.0, base=64, kernel=4,

@@ -25,3 +25,5 @@ register_entry("pacgan_ring8", "pacgan", "ring8", steps=30_000,
                optimizer={"name": "adam", "learning_rate": 1e-3, "beta_1": 0.5, "beta_2": 0.9})
 register_entry("pacgan_grid25", "pacgan", "grid25", steps=20_000,
                optimizer={"name": "adam", "learning_rate": 1e-3, "beta_1": 0.5, "beta_2": 0.9})
+# PacGAN Table 2's PacDCGAN2: the stacked-MNIST DCGAN (dcgan_stacked_mnist) with m = 2.
+register_entry("pacgan_stacked_mnist", "pacgan", "stacked_mnist", pack=2, steps=3_000)

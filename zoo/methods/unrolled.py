@@ -125,3 +125,9 @@ register_entry("unrolled_ring8", "unrolled_gan", "ring8", steps=10_000,
                d_optimizer={**_NOTEBOOK["d_optimizer"], "learning_rate": 1e-3})
 register_entry("unrolled_grid25", "unrolled_gan", "grid25", steps=10_000,
                d_optimizer={**_NOTEBOOK["d_optimizer"], "learning_rate": 1e-3})
+# Stacked MNIST: the image defaults' compact DCGAN, uniform z of 64, batch 64 and DCGAN Adam for both
+# players (the notebook's MLP settings are for the mixtures), K = 5 look-ahead steps.
+_DCGAN_ADAM = {"name": "adam", "learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}
+register_entry("unrolled_stacked_mnist", "unrolled_gan", "stacked_mnist", steps=3_000, batch_size=64,
+               loss="non_saturating", prior={"kind": "uniform", "dim": 64}, optimizer=_DCGAN_ADAM,
+               g_optimizer=_DCGAN_ADAM, d_optimizer=_DCGAN_ADAM)
