@@ -27,7 +27,7 @@ import warnings
 __all__ = ["PACKAGES", "SHUFFLE_WARNING", "launched_module", "quiet", "quiet_cli"]
 
 #: Top-level packages whose ``python -m`` modules are this project's command lines.
-PACKAGES = ("zoo", "train", "eval", "scripts", "benchmarks")
+PACKAGES = ("zoo", "train", "eval", "scripts")
 #: Start of the message of Keras' ignored-``shuffle`` warning (a regular expression, matched at the start).
 SHUFFLE_WARNING = r"`shuffle=True` was passed, but will be ignored"
 # Interpreter options that take a separate argument (``python -X dev -m ...``).
