@@ -11,7 +11,8 @@ say nothing about the command being run. When a process is one of this project's
   done only when the effective level hides INFO lines (≥ 1). Python errors raised by the import are
   not affected (the descriptor is restored before they propagate);
 * Keras' "``shuffle=True`` was passed, but will be ignored" UserWarning, which ``fit`` repeats for every
-  ``tf.data`` input although the pipeline shuffles (seeded) itself, is filtered by its message only.
+  ``tf.data`` input although the pipeline shuffles (seeded) itself, is filtered by its message only
+  (here for the whole command; ``GAN.fit`` filters it inside each call, for library users too).
 
 ``--verbose`` on the command line (or ``TF_CPP_MIN_LOG_LEVEL=0``) shows everything. Nothing is changed
 for a library user: ``import zoo`` from their own program or a notebook leaves TensorFlow's logging alone.
@@ -24,12 +25,14 @@ import os
 import sys
 import warnings
 
-__all__ = ["PACKAGES", "SHUFFLE_WARNING", "launched_module", "quiet", "quiet_cli"]
+__all__ = ["PACKAGES", "SHUFFLE_WARNING", "launched_module", "quiet", "quiet_cli", "verbose_requested"]
 
 #: Top-level packages whose ``python -m`` modules are this project's command lines.
 PACKAGES = ("zoo", "train", "eval", "scripts")
 #: Start of the message of Keras' ignored-``shuffle`` warning (a regular expression, matched at the start).
 SHUFFLE_WARNING = r"`shuffle=True` was passed, but will be ignored"
+# True once a command line of ours was started with --verbose (see quiet_cli).
+_VERBOSE = False
 # Interpreter options that take a separate argument (``python -X dev -m ...``).
 _OPTIONS_WITH_ARGUMENT = ("-X", "-W", "--check-hash-based-pycs")
 
@@ -93,7 +96,14 @@ def _import_tensorflow_silently() -> None:
 def quiet_cli() -> bool:
     """Call :func:`quiet` when this process runs one of the project's command lines (``python -m`` of a
     module in :data:`PACKAGES`), honouring ``--verbose`` among its arguments; True when it did."""
+    global _VERBOSE
     module, args = launched_module()
     if module is None or module.split(".")[0] not in PACKAGES:
         return False
-    return quiet(verbose="--verbose" in args)
+    _VERBOSE = "--verbose" in args
+    return quiet(verbose=_VERBOSE)
+
+
+def verbose_requested() -> bool:
+    """True when this process is one of our command lines started with ``--verbose``."""
+    return _VERBOSE
