@@ -80,4 +80,5 @@ class BuildWithCheckpoints(build_py):
                 shutil.copyfile(src / file, dest / file)
 
 
-setup(cmdclass={"build_py": BuildWithCheckpoints})
+if __name__ == "__main__":  # setuptools runs this file as __main__; tests import shipped_entries only
+    setup(cmdclass={"build_py": BuildWithCheckpoints})
