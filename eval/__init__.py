@@ -18,6 +18,10 @@ Definitions of every number: docs/evaluation.md. Modules, one job each:
 * command lines — :mod:`eval.missing_modes`, :mod:`eval.inception_score`, :mod:`eval.mode_score` and
   ``python -m eval.classifier``, sharing :mod:`eval.cli`.
 """
-from eval.api import evaluate  # noqa: E402 - the public entry point, light to import (numpy only)
+
+# ``python -m`` of a module here runs this file first: start quietly before anything imports TensorFlow
+# (zoo/quiet.py; importing zoo does it, --verbose or a TF_CPP_MIN_LOG_LEVEL of the user's own keeps the output).
+import zoo  # noqa: E402,F401
+from eval.api import evaluate  # noqa: E402 - the public entry point
 
 __all__ = ["evaluate"]

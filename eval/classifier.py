@@ -12,7 +12,8 @@ eps 1e-7). The default is **Adam, lr 1e-3** for fewer epochs (a documented devia
 same data, same accuracy target ≥ 99.2 %, half the epochs). No early stopping or model selection is done
 on the test set: it is used once, for the reported accuracy.
 
-Checkpoint layout (``checkpoints/mnist_classifier/``): Keras' unzipped format (``config.json``,
+Checkpoint layout (``checkpoints/mnist_classifier/`` of the checkout; an installed wheel ships it as package
+data, ``zoo/checkpoints/mnist_classifier/``, see :func:`zoo.shipped_dir`): Keras' unzipped format (``config.json``,
 ``metadata.json``, ``model.weights.h5``), ``metrics.json`` and ``SHA256SUMS`` (``sha256sum -c`` format).
 :func:`load_classifier` verifies every listed hash before Keras reads anything and loads with
 ``safe_mode=True``. The shipped classifier's hashes are pinned here (:data:`PINNED_SHA256`), as the
@@ -35,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.inception import KerasScorer
-from zoo import checkpoint, checkpoint_dir
+from zoo import checkpoint, shipped_dir
 
 __all__ = [
     "DEFAULT_DIR", "FEATURE_LAYER", "PINNED_SHA256", "ChecksumError", "MnistScorer", "build_classifier",
@@ -44,7 +45,9 @@ __all__ = [
     "to_unit_range", "train_classifier"
 ]
 
-DEFAULT_DIR = checkpoint_dir() / "mnist_classifier"
+# The shipped classifier lives with the code (the checkout's checkpoints/, or the wheel's package data), not
+# in $MODE_ZOO_CHECKPOINTS: it is pinned below, so there is exactly one default classifier.
+DEFAULT_DIR = shipped_dir() / "mnist_classifier"
 #: sha256 of the shipped classifier's model files (``checkpoints/mnist_classifier``, 99.29 % test
 #: accuracy). A retrained classifier is published by updating these together with the folder.
 PINNED_SHA256 = {
@@ -210,8 +213,9 @@ def load_classifier(path: str | os.PathLike | None = None):
         try:
             checkpoint.verify(directory, pinned)
         except (ChecksumError, FileNotFoundError) as err:
-            fix = ("restore the shipped files (git checkout -- checkpoints/mnist_classifier) or name another "
-                   "classifier explicitly" if pinned else f"retrain with `python -m eval.classifier --out {directory}`")
+            fix = ("restore the shipped files (git checkout -- checkpoints/mnist_classifier in a checkout, "
+                   "pip install --force-reinstall mode-zoo otherwise) or name another classifier explicitly"
+                   if pinned else f"retrain with `python -m eval.classifier --out {directory}`")
             raise ChecksumError(f"MNIST classifier: {err}; {fix}") from err
         try:
             model = keras.saving.load_model(directory, compile=False, safe_mode=True)
@@ -266,6 +270,7 @@ def main(argv=None) -> int:
     """CLI entry point: train, print the test accuracy, save the checkpoint."""
     parser = argparse.ArgumentParser(prog="python -m eval.classifier", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(DEFAULT_DIR), help="checkpoint directory")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines and Keras' warnings")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--optimizer", choices=("adam", "adadelta"), default="adam",

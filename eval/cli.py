@@ -47,7 +47,14 @@ class CLIError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """``argparse.ArgumentParser`` whose errors are one line (``PROG: error: ...``, exit status 2)."""
+    """``argparse.ArgumentParser`` whose errors are one line (``PROG: error: ...``, exit status 2), with
+    ``--verbose`` (TensorFlow's start-up lines and Keras' warnings, hidden by default: ``zoo.quiet``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read by zoo.quiet before TensorFlow starts; declared here so that every command accepts it.
+        self.add_argument("--verbose", action="store_true",
+                          help="show TensorFlow's start-up lines and Keras' warnings (hidden by default)")
 
     def error(self, message):
         """Print one line and exit with status 2 (argparse prints the whole usage first)."""

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 __all__ = ["REPO", "RESULTS", "finished_run", "train_run", "mean_std", "fmt", "mnist_images", "write_json",
            "write_text", "write_report", "write_results", "report_head"]
 

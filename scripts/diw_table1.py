@@ -105,6 +105,7 @@ def figure(samples: dict, methods, datasets, path: Path) -> None:
 def main(argv=None) -> int:
     """Train every cell (reusing finished runs), then write the table and the figure."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="training seeds")
     p.add_argument("--steps", type=int, default=10_000, help="generator steps per run (default 10,000)")
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)

@@ -44,6 +44,7 @@ def main(argv=None) -> int:
     """Classify samples of each checkpoint, write the histograms and the summary."""
     p = argparse.ArgumentParser(prog="python -m scripts.goerttler_mnist_hist", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--checkpoint", nargs="+", default=["gan_mnist", "masked_prior_mnist", "weighted_prior_mnist"])
     p.add_argument("--n", type=int, default=2000, help="samples per histogram (paper: 2000)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="sampling seeds")

@@ -184,6 +184,7 @@ def main(argv=None) -> int:
     """Run parts 1–3 and write the result files."""
     p = argparse.ArgumentParser(prog="python -m scripts.goerttler_ring_emd", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds of the EMD table")
     p.add_argument("--steps", type=int, help="generator steps (default: the weighted_prior_ring8 entry's)")
     p.add_argument("--loss", help="adversarial loss (default: the config's; non_saturating = the paper's "

@@ -97,6 +97,7 @@ def main(argv=None) -> int:
     """CLI: plot the learned prior of one or more checkpoints (zoo names or folders)."""
     p = argparse.ArgumentParser(prog="python -m scripts.learned_prior_plot", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--checkpoint", nargs="+", required=True, help="zoo names or checkpoint folders")
     p.add_argument("--rate", type=float, default=0.5, help="masking rate of the drawn mask boundary")
     p.add_argument("--out", default=str(RESULTS / "goerttler_learned_prior.png"),

@@ -128,6 +128,7 @@ def main(argv=None) -> int:
     """Entry point."""
     p = argparse.ArgumentParser(prog="python -m scripts.logan_figures", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("figure", choices=["fig3", "fig4"])
     p.add_argument("--checkpoints", nargs="*", default=[], help="zoo names or checkpoint folders, one panel each")
     p.add_argument("--labels", nargs="*", help="panel titles (default: loss and penalty)")

@@ -181,6 +181,7 @@ def main(argv=None) -> int:
     """Entry point."""
     p = argparse.ArgumentParser(prog="python -m scripts.logan_mnist", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--seeds", nargs="+", type=int, default=[0])

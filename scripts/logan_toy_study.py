@@ -184,6 +184,7 @@ def main(argv=None) -> int:
     """Entry point."""
     p = argparse.ArgumentParser(prog="python -m scripts.logan_toy_study", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
     p.add_argument("--losses", nargs="+", default=list(LOSSES), choices=LOSSES)
     p.add_argument("--penalties", nargs="+", default=list(PENALTIES), choices=PENALTIES)

@@ -100,6 +100,7 @@ def main(argv=None) -> int:
     """Train the four variants for every seed, evaluate, write JSON/markdown/figure."""
     p = argparse.ArgumentParser(prog="python -m scripts.lopez_paz_fig1", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--steps", type=int, help="generator steps (default: the multimodal_covering_ring8 entry's)")
     p.add_argument("--between", type=float, default=10.0, help="'between modes' threshold in mode stds")

@@ -55,6 +55,7 @@ def main(argv=None) -> int:
     from eval import third_party
 
     p = argparse.ArgumentParser(prog="python -m scripts.missing_mode_table", description=__doc__.splitlines()[0])
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--models", nargs="+", help="zoo entries (default: the MNIST ones and existing stacked ones)")
     p.add_argument("--sigmas", type=float, nargs="+",
                    default=[*third_party.DEFAULT_SIGMAS, *third_party.PAPER_SIGMAS])

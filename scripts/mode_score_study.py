@@ -105,6 +105,7 @@ def plot(scores: dict, path) -> Path:
 def main(argv=None) -> int:
     """Run the study, write the JSON, markdown and figure; return 0."""
     p = argparse.ArgumentParser(prog="python -m scripts.mode_score_study", description=__doc__.splitlines()[0])
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
     p.add_argument("--settings", type=int, default=12, help="random hyperparameter settings per method (default 12)")
     p.add_argument("--steps", type=int, default=1000, help="training steps per model (default 1000)")
     p.add_argument("--samples", type=int, default=10_000, help="samples scored per model (default 10,000)")

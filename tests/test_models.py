@@ -215,15 +215,16 @@ def test_hub_push_uploads_exactly_the_verified_files(tmp_path, monkeypatch):
         def create_repo(self, repo_id, **kw):
             calls["repo"] = repo_id
 
-        def upload_folder(self, **kw):
-            calls.update(kw)
+        def create_commit(self, repo_id, operations, **kw):
+            calls["files"] = {op.path_in_repo for op in operations}
 
     import huggingface_hub
 
     monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
     assert hub.push("entry") == "mode-zoo/entry"
     assert calls["repo"] == "mode-zoo/entry"
-    assert set(calls["allow_patterns"]) == {*checkpoint.MODEL_FILES, "metrics.json", "SHA256SUMS"}
+    # The verified files and the model card (generated; tests/test_hub.py checks its content).
+    assert calls["files"] == {*checkpoint.MODEL_FILES, "metrics.json", "SHA256SUMS", "README.md"}
     (tmp_path / "entry" / "config.json").write_text("{}")  # tampered: refused before any upload
     calls.clear()
     with pytest.raises(zoo.CheckpointError):

@@ -489,7 +489,7 @@ def test_two_identical_trainings_give_identical_hashes(tmp_path):
 
 # ----------------------------------------------------------------------------------- publishing
 def test_publish_replaces_the_published_folder_in_one_swap(tmp_path, monkeypatch):
-    monkeypatch.setattr(train_run, "REPO", tmp_path)
+    monkeypatch.setattr(train_run, "_checkout", lambda: tmp_path)  # a checkout of our own
     (tmp_path / "zoo").mkdir()
     (tmp_path / "zoo" / "manifest.json").write_text('{"other": {"files": {}}}')
     run = tmp_path / "runs" / "x"

@@ -36,7 +36,18 @@ from pathlib import Path
 __all__ = ["train", "main", "split_steps", "compile_model", "publish", "resume_state", "check_output_folder",
            "RunLock"]
 
-REPO = Path(__file__).resolve().parents[1]
+
+
+def _checkout() -> Path:
+    """The source checkout ``--publish`` writes into; RuntimeError (one line) for an installed copy."""
+    from zoo import checkout_root
+
+    root = checkout_root()
+    if root is None or not (root / "zoo" / "manifest.json").is_file():
+        raise RuntimeError(f"--publish is a developer action: it writes checkpoints/ and zoo/manifest.json of a "
+                           f"mode-zoo source checkout, and this is an installed copy ({Path(__file__).parent}); run "
+                           f"it from a checkout (pip install -e .), or train with --out DIR instead")
+    return root
 
 
 def split_steps(steps: int, target: int) -> tuple[int, int]:
@@ -433,14 +444,17 @@ def _train_locked(config, out: Path, dist, verbose, jit, plot_every, evaluate, c
 
 
 def publish(run_dir, name: str) -> Path:
-    """Copy a finished run's checkpoint files to ``checkpoints/<name>/`` and record their sha256 in the
-    registry (``zoo/manifest.json``). Logs and resume state stay behind. The copy is staged beside the
-    destination and swapped into place atomically (:func:`zoo.checkpoint.replace_folder`)."""
+    """Copy a finished run's checkpoint files to ``checkpoints/<name>/`` of the source checkout and record
+    their sha256 in the registry (``zoo/manifest.json``). Logs and resume state stay behind. The copy is
+    staged beside the destination and swapped into place atomically (:func:`zoo.checkpoint.replace_folder`).
+    The manifest names the Hub repository without its organisation (``"hf": name``): the organisation is
+    ``$MODE_ZOO_HF_ORG`` where the entry is loaded (:func:`zoo.hf_repo_id`). RuntimeError outside a checkout."""
     from zoo import checkpoint
 
+    repo = _checkout()
     run_dir = Path(run_dir)
     sums = checkpoint.verify(run_dir)
-    dest = REPO / "checkpoints" / name
+    dest = repo / "checkpoints" / name
     if dest.resolve() != run_dir.resolve():
         staging = dest.with_name(f".{name}.staging-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
@@ -457,11 +471,11 @@ def publish(run_dir, name: str) -> Path:
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    manifest_path = REPO / "zoo" / "manifest.json"
+    manifest_path = repo / "zoo" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     config = json.loads((dest / "train_config.json").read_text())
     manifest[name] = {"files": {f: sums[f] for f in checkpoint.MODEL_FILES}, "method": config["method"],
-                      "dataset": config["dataset"], "hf": f"hf://mode-zoo/{name}"}
+                      "dataset": config["dataset"], "hf": name}
     checkpoint.write_json(manifest_path, manifest)
     return dest
 
@@ -495,7 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-key", metavar="KEY", help="array name inside an .npz given to --data")
     p.add_argument("--steps", type=int, help="generator updates (default: the config's)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, data order and latents (default 0)")
-    p.add_argument("--out", help="checkpoint folder (default: runs/<name>, or checkpoints/<name> with --publish)")
+    p.add_argument("--out", help="checkpoint folder (default: runs/<name> in the current directory, or the "
+                   "checkout's checkpoints/<name> with --publish)")
     p.add_argument("--batch-size", type=int, help="examples per discriminator step")
     p.add_argument("--loss", help="adversarial loss: minimax, non_saturating (vanilla), wasserstein, "
                    "wasserstein_gp, lol1, lol2")
@@ -514,6 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--publish", action="store_true", help="write to checkpoints/<name> and record its sha256 "
                    "in zoo/manifest.json (for maintainers)")
     p.add_argument("--show-config", action="store_true", help="print the resolved config as JSON and exit")
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines and Keras' warnings "
+                   "(hidden by default; see zoo/quiet.py)")
     p.add_argument("--list", action="store_true", help="list methods, entries and datasets and exit")
     return p
 
@@ -584,7 +601,13 @@ def main(argv=None) -> int:
     if args.show_config:
         print(json.dumps(config, indent=2))
         return 0
-    out = Path(args.out or (REPO / ("checkpoints" if args.publish else "runs") / config["name"]))
+    try:
+        # --publish writes into the source checkout: refused before any work when there is none.
+        root = _checkout() if args.publish else None
+    except RuntimeError as err:
+        return _fail(err)
+    # Outside a checkout (an installed wheel) runs go to ./runs/<name> of the current directory.
+    out = Path(args.out) if args.out else (root / "checkpoints" if root else Path("runs")) / config["name"]
     try:
         from zoo.data import DataError
 

@@ -6,9 +6,11 @@
     x = model.sample(2500, seed=0)
 
 One name resolves to method + networks + dataset + config (``zoo.configs``) + weights: the weights are
-read from ``checkpoints/<name>/`` of this repository when present, else from the Hugging Face Hub
-(``hf://mode-zoo/<name>``), and their sha256 is checked against ``zoo/manifest.json`` before Keras
-loads them (``safe_mode=True``).
+read from :func:`checkpoint_dir` when the entry is there (``$MODE_ZOO_CHECKPOINTS``; else the
+checkout's ``checkpoints/``, or in an installed wheel the entries shipped as package data,
+``zoo/checkpoints/``), else from the Hugging Face Hub (``hf://<org>/<name>``, org ``$MODE_ZOO_HF_ORG``,
+default ``mode-zoo``; offline, from the Hugging Face cache only), and their sha256 is checked against
+``zoo/manifest.json`` before Keras loads them (``safe_mode=True``).
 
 How ``zoo.load(x)`` reads ``x`` (:func:`locate`; docs/robustness.md):
 
@@ -28,11 +30,19 @@ import json
 import os
 from pathlib import Path
 
-from zoo.checkpoint import CheckpointError
+from zoo.quiet import quiet_cli
 
-__all__ = ["list", "load", "locate", "Source", "checkpoint_dir", "manifest", "HF_ORG", "CheckpointError"]
+# Before TensorFlow is first imported (zoo.checkpoint imports Keras): our command lines start quietly.
+quiet_cli()
 
-HF_ORG = os.environ.get("MODE_ZOO_HF_ORG", "mode-zoo")
+from zoo.checkpoint import CheckpointError  # noqa: E402
+
+__all__ = ["list", "load", "locate", "Source", "checkpoint_dir", "shipped_dir", "checkout_root", "manifest",
+           "HF_ORG", "hf_org", "hf_repo_id", "hub_download", "offline", "CheckpointError"]
+
+DEFAULT_HF_ORG = "mode-zoo"
+#: The Hub organisation at import time; :func:`hf_org` reads ``$MODE_ZOO_HF_ORG`` again on every call.
+HF_ORG = os.environ.get("MODE_ZOO_HF_ORG") or DEFAULT_HF_ORG
 _MANIFEST = Path(__file__).with_name("manifest.json")
 _list = list  # ``list`` is part of the public API below
 
@@ -42,9 +52,55 @@ def manifest() -> dict:
     return json.loads(_MANIFEST.read_text()) if _MANIFEST.is_file() else {}
 
 
+def checkout_root() -> Path | None:
+    """The mode-zoo source checkout this package is imported from, or None for an installed copy.
+
+    A checkout is recognised by ``setup.cfg`` and ``checkpoints/`` beside the ``zoo`` package (an
+    installed wheel puts ``zoo`` in ``site-packages``, which has neither).
+    """
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "setup.cfg").is_file() and (root / "checkpoints").is_dir() else None
+
+
+def shipped_dir() -> Path:
+    """Checkpoints that come with the code: the checkout's ``checkpoints/``, or, in an installed wheel,
+    the package data ``zoo/checkpoints/`` (the MNIST classifier and the small mixture entries; README,
+    "Offline and the Hub")."""
+    root = checkout_root()
+    return root / "checkpoints" if root is not None else Path(__file__).resolve().parent / "checkpoints"
+
+
 def checkpoint_dir() -> Path:
-    """Local checkpoint folder: ``$MODE_ZOO_CHECKPOINTS`` or ``checkpoints/`` beside the package."""
-    return Path(os.environ.get("MODE_ZOO_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
+    """Local folder of published entries: ``$MODE_ZOO_CHECKPOINTS``, else :func:`shipped_dir`."""
+    env = os.environ.get("MODE_ZOO_CHECKPOINTS")
+    return Path(env) if env else shipped_dir()
+
+
+def hf_org() -> str:
+    """The Hugging Face organisation of the published entries: ``$MODE_ZOO_HF_ORG`` (read on every call),
+    default ``mode-zoo``."""
+    return os.environ.get("MODE_ZOO_HF_ORG") or DEFAULT_HF_ORG
+
+
+def hf_repo_id(name: str, entry: dict | None = None) -> str:
+    """``<org>/<repo>`` of a registry entry on the Hub, with the org of :func:`hf_org`.
+
+    The manifest's ``hf`` field names the repository without an organisation (``gan_ring8``); older
+    manifests wrote ``hf://mode-zoo/gan_ring8``, whose organisation is ignored the same way, so one
+    manifest serves every organisation that mirrors the zoo.
+    """
+    entry = manifest().get(name, {}) if entry is None else entry
+    repo = str(entry.get("hf") or name)
+    if repo.startswith("hf://"):
+        repo = repo[len("hf://"):]
+    repo = repo.rstrip("/").rsplit("/", 1)[-1] or name
+    return f"{hf_org()}/{repo}"
+
+
+def offline() -> bool:
+    """True when downloads are forbidden: ``$MODE_ZOO_OFFLINE`` or ``$HF_HUB_OFFLINE`` set to 1/true/yes."""
+    return any(os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on")
+               for var in ("MODE_ZOO_OFFLINE", "HF_HUB_OFFLINE"))
 
 
 def list() -> list[str]:  # noqa: A001  (mirrors timm.list_models / keras_hub presets)
@@ -52,15 +108,27 @@ def list() -> list[str]:  # noqa: A001  (mirrors timm.list_models / keras_hub pr
     return sorted(manifest())
 
 
-def _download(name: str) -> Path:
+def hub_download(name: str, *, local_only: bool | None = None) -> Path:
+    """The snapshot folder of registry entry ``name`` in the Hugging Face cache, downloaded if needed.
+
+    Uses ``huggingface_hub.snapshot_download`` (cache ``$HF_HUB_CACHE``/``$HF_HOME``); with ``local_only``
+    (default: :func:`offline`) nothing is downloaded and only the cache is looked at. The files are not
+    verified here: :func:`locate` and ``zoo.hub prefetch`` check them against the registry.
+    Raises :class:`CheckpointError` (one line) when the entry cannot be had.
+    """
+    repo_id = hf_repo_id(name)
+    local_only = offline() if local_only is None else local_only
     try:
         from huggingface_hub import snapshot_download
 
-        return Path(snapshot_download(repo_id=f"{HF_ORG}/{name}"))
+        return Path(snapshot_download(repo_id=repo_id, local_files_only=local_only))
     except Exception as err:  # offline, missing repo, auth: all mean "not available from the Hub"
-        raise CheckpointError(
-            f"{name!r} is not in {checkpoint_dir()} and could not be fetched from hf://{HF_ORG}/{name} "
-            f"({type(err).__name__}). Train it with `python -m train.run --model {name} --publish`.") from err
+        if local_only:
+            off = " and downloads are off (MODE_ZOO_OFFLINE/HF_HUB_OFFLINE)" if offline() else ""
+            how = f"not in the Hugging Face cache{off}; run `python -m zoo.hub prefetch {name}` once with internet"
+        else:
+            how = f"{type(err).__name__}; check the network, or train it with `python -m train.run --model {name}`"
+        raise CheckpointError(f"hf://{repo_id} could not be fetched ({how})") from err
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +155,11 @@ class Source:
         if self.entry is not None:
             return f"registry entry {self.entry} (sha256 verified against zoo/manifest.json; {self.folder})"
         return f"unregistered checkpoint folder {self.folder} (its own SHA256SUMS only)"
+
+
+def _cache_repo_folder(snapshot: Path) -> Path:
+    """``models--ORG--NAME`` of a snapshot folder ``.../models--ORG--NAME/snapshots/<rev>`` (else itself)."""
+    return snapshot.parents[1] if snapshot.parent.name == "snapshots" else snapshot
 
 
 def _looks_like_path(text: str) -> bool:
@@ -121,8 +194,19 @@ def locate(name_or_path) -> Source:
     entries = manifest()
     if isinstance(name_or_path, str) and text in entries:
         local = checkpoint_dir() / text
-        folder = local if local.is_dir() else _download(text)
-        checkpoint.verify(folder, entries[text]["files"])
+        if local.is_dir():
+            checkpoint.verify(local, entries[text]["files"])
+            return Source(local, text, text)
+        try:
+            folder = hub_download(text)
+        except CheckpointError as err:
+            raise CheckpointError(f"{text!r} is not in {checkpoint_dir()} and {err}") from None
+        try:
+            checkpoint.verify(folder, entries[text]["files"])
+        except CheckpointError as err:
+            raise CheckpointError(f"{err} (Hugging Face cache copy of hf://{hf_repo_id(text)}: delete "
+                                  f"{_cache_repo_folder(folder)} and run `python -m zoo.hub prefetch {text}`)"
+                                  ) from None
         return Source(folder, text, text)
     path = Path(text)
     if not path.is_dir():

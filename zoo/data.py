@@ -499,14 +499,18 @@ def mixture_dataset(name: str, batch_size: int, num_examples: int = 100_000, see
 def manual_dir() -> Path | None:
     """Folder that holds tfds manual downloads (``<dir>/mnist/*.gz``).
 
-    ``$MODE_ZOO_MANUAL_DIR`` wins; otherwise a ``shared/data`` folder beside the repository checkout
-    (how this project's offline machines and CI provide MNIST) is used when present.
+    ``$MODE_ZOO_MANUAL_DIR`` wins; otherwise, when running from a source checkout, a ``shared/data``
+    folder beside it (how this project's offline machines and CI provide MNIST) is used when present.
+    An installed copy has no checkout: there only ``$MODE_ZOO_MANUAL_DIR`` is looked at.
     """
     env = os.environ.get("MODE_ZOO_MANUAL_DIR")
     if env:
         return Path(env)
-    sibling = Path(__file__).resolve().parents[2] / "shared" / "data"
-    return sibling if sibling.is_dir() else None
+    from zoo import checkout_root
+
+    root = checkout_root()
+    sibling = root.parent / "shared" / "data" if root is not None else None
+    return sibling if sibling is not None and sibling.is_dir() else None
 
 
 def _tfds_dir() -> str:

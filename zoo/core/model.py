@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
+import warnings
 
 import keras
 import numpy as np
@@ -334,6 +335,20 @@ class GAN(keras.Model):
         if player.name == "discriminator" and self.clip:
             for v in self.discriminator.trainable_variables:
                 v.assign(tf.clip_by_value(v, -self.clip, self.clip))
+
+    def fit(self, *args, **kwargs):
+        """Keras' ``fit``, without the "``shuffle=True`` was passed, but will be ignored" warning.
+
+        The zoo trains from ``tf.data`` pipelines that shuffle themselves (seeded), so Keras' warning,
+        repeated on every call whose ``shuffle`` is left at its default, says nothing. Only that message is
+        filtered (``zoo.quiet.SHUFFLE_WARNING``), only inside this call, and not under ``--verbose``.
+        """
+        from zoo import quiet
+
+        with warnings.catch_warnings():
+            if not quiet.verbose_requested():
+                warnings.filterwarnings("ignore", message=quiet.SHUFFLE_WARNING, category=UserWarning)
+            return super().fit(*args, **kwargs)
 
     def train_step(self, data):
         """Each player in turn; a player with k updates uses k disjoint slices of the batch, the others
