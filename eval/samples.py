@@ -8,7 +8,6 @@ with a :class:`SampleError` whose message says what is wrong, so a command line 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 
@@ -24,25 +23,14 @@ class SampleError(ValueError):
 
 
 def load_samples(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
-    """Read samples from ``.npy`` or ``.npz`` (``key``, else ``samples``, else its only array)."""
-    path = Path(path)
-    if not path.is_file():
-        raise SampleError(f"samples file not found: {path}")
-    if path.suffix not in (".npy", ".npz"):
-        raise SampleError(f"samples must be a .npy or .npz file, got {path.name}")
+    """Read samples from ``.npy`` or ``.npz`` (``key``, else ``samples``, else its only array), through
+    :func:`zoo.data.read_array`; any problem is a :class:`SampleError`."""
+    from zoo.data import DataError, read_array
+
     try:
-        data = np.load(path, allow_pickle=False)  # never unpickle: sample files are untrusted input
-    except Exception as err:  # noqa: BLE001 - numpy raises ValueError/OSError/EOFError/zipfile errors
-        raise SampleError(f"cannot read {path}: {err}") from None
-    if isinstance(data, np.ndarray):
-        return data
-    with data:
-        names = list(data.keys())
-        name = key or ("samples" if "samples" in names else (names[0] if len(names) == 1 else None))
-        if name not in names:
-            raise SampleError(f"{path} holds arrays {names}; expected one named "
-                              f"{key or 'samples'!r} (or a single array)")
-        return data[name]
+        return read_array(path, key, preferred=("samples",), what="samples file")
+    except DataError as err:
+        raise SampleError(str(err)) from None
 
 
 def infer_dataset(images) -> str:

@@ -367,27 +367,27 @@ def _spec_mixture(name: str) -> Mixture:
 _MIXTURE_CACHE: dict[str, tuple[dict, Mixture]] = {}
 
 
-def read_array(path, key: str | None = None) -> np.ndarray:
-    """An array from ``.npy`` or ``.npz`` (``key``, else ``x``/``data``/``samples``, else its only array);
-    never unpickles. Raises :class:`DataError` with one line for a missing or unreadable file."""
+def read_array(path, key: str | None = None, preferred=("x", "data", "samples"), what: str = "data file") -> np.ndarray:
+    """An array from ``.npy`` or ``.npz`` (``key``, else the first of ``preferred`` it holds, else its only
+    array); never unpickles (untrusted input). Raises :class:`DataError` with one line naming ``what`` for a
+    missing, unreadable or ambiguous file."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"data file {str(path)!r} does not exist")
+        raise DataError(f"{what} not found: {path}")
     if path.suffix.lower() not in (".npy", ".npz"):
-        raise DataError(f"data file {str(path)!r} must be .npy or .npz")
+        raise DataError(f"{what} must be a .npy or .npz file, got {path.name}")
     try:
-        loaded = np.load(path, allow_pickle=False)  # untrusted input: no pickles
+        loaded = np.load(path, allow_pickle=False)
     except Exception as err:  # noqa: BLE001 - numpy raises ValueError/OSError/EOFError/zipfile errors
-        raise DataError(f"cannot read {str(path)!r}: {' '.join(str(err).split())}") from None
+        raise DataError(f"cannot read {path}: {' '.join(str(err).split())}") from None
     if isinstance(loaded, np.ndarray):
         return loaded
     with loaded:
         names = list(loaded.keys())
-        name = key or next((n for n in ("x", "data", "samples") if n in names), None) or \
-            (names[0] if len(names) == 1 else None)
+        name = key or next((n for n in preferred if n in names), None) or (names[0] if len(names) == 1 else None)
         if name not in names:
-            raise DataError(f"{str(path)!r} holds arrays {names}; name one with a key (x, data or samples "
-                            f"are found by themselves)")
+            raise DataError(f"{path} holds arrays {names}; expected one named {key or ' or '.join(preferred)} "
+                            f"(or a single array)")
         return loaded[name]
 
 
