@@ -488,9 +488,13 @@ class _TorchRounds:
     def __init__(self, name: str, steps: int):
         import subprocess
 
+        # OpenMP threads that sleep instead of spinning at barriers: on a loaded machine the spinning ones
+        # made the torch GAN step 10-30× slower (195-315 ms instead of 7-34 ms at load average 9).
+        env = {"OMP_WAIT_POLICY": "PASSIVE", **os.environ}
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.versus", "--torch-worker", name,
                                       "--steps", str(steps)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                                     text=True, env=env, cwd=repo)
         self._expect("ready")
 
     def _expect(self, what=None):
@@ -633,19 +637,20 @@ def main(argv=None) -> int:
         run["summary"] = summarize(run["times"])
         results[name] = run
         s = run["summary"]
-        print(f"{name}: zoo {s['zoo_ms']:.2f} ms, plain TF {s['tf_ms']:.2f} ms (loop {s['tf_loop_ms']:.2f}), "
+        torch_ms = "" if s["torch_ms"] is None else f", torch {s['torch_ms']:.2f} ms"
+        print(f"{name}: zoo {s['zoo_ms']:.2f} ms, plain TF {s['tf_ms']:.2f} ms (loop {s['tf_loop_ms']:.2f}){torch_ms}, "
               f"zoo/TF {s['zoo_over_tf']:.2f}", flush=True)
-    machine = {"cpus": os.cpu_count(), "load_before": load_before, "load_after": os.getloadavg(),
-               "python": platform.python_version(), "tensorflow": tf.__version__,
-               "torch": __import__("torch").__version__ if use_torch else None}
+        machine = {"cpus": os.cpu_count(), "load_before": load_before, "load_after": os.getloadavg(),
+                   "python": platform.python_version(), "tensorflow": tf.__version__,
+                   "torch": __import__("torch").__version__ if use_torch else None}
+        if args.json:  # after every workload, so a long run interrupted late keeps what it measured
+            payload = {"command": "python -m benchmarks.versus " + " ".join(argv if argv is not None else sys.argv[1:]),
+                       "rounds": args.rounds, "jit": args.jit, "machine": machine, "workloads": results}
+            with open(args.json, "w") as f:
+                json.dump(payload, f, indent=1)
     print(f"\nms per generator step, median of {args.rounds} interleaved rounds; {machine['cpus']} CPUs, "
           f"load average {load_before[0]:.2f} before, {machine['load_after'][0]:.2f} after")
     print(table(results))
-    if args.json:
-        payload = {"command": "python -m benchmarks.versus " + " ".join(argv if argv is not None else sys.argv[1:]),
-                   "rounds": args.rounds, "jit": args.jit, "machine": machine, "workloads": results}
-        with open(args.json, "w") as f:
-            json.dump(payload, f, indent=1)
     return 0
 
 
