@@ -235,25 +235,32 @@ def kernel_inception_distance(feat_a, feat_b, subsets: int = 100, subset_size: i
             "subset_size": m}
 
 
-def _sq_distance_blocks(x: np.ndarray, y: np.ndarray):
+def _sq_distance_blocks(x: np.ndarray, y: np.ndarray, clip: bool = True):
     """Yield ``(start, D2)``: squared Euclidean distances of rows x[start:start+c] to all rows of y.
 
-    ‖x‖² + ‖y‖² − 2xᵀy with one BLAS product per block, clipped at 0, computed in place in one reused
-    buffer of ≤ 2^23 entries (64 MB), so memory stays bounded for tens of thousands of points. The
-    yielded array is overwritten by the next block. Squared distances are compared with squared radii,
-    which avoids a square root over every entry.
+    (−2x)yᵀ + ‖x‖² + ‖y‖² with one BLAS product per block, computed in place in one reused buffer of
+    ≤ 2^23 entries (64 MB), so memory stays bounded for tens of thousands of points. The yielded array
+    is overwritten by the next block (callers may also overwrite it). Squared distances are compared
+    with squared radii, which avoids a square root over every entry.
+
+    Cost matters here (two passes over N² entries per evaluation), so every pass over the block is
+    counted: x is scaled by −2 before the product (exact, a power of two, so the result is bit for bit
+    −2·xyᵀ without a pass over the block), and ``clip=False`` leaves the rounding-negative entries of
+    near-identical rows below 0 for callers that only compare them with non-negative squared radii
+    (a negative entry and 0 compare the same way) or clip the few entries they keep.
     """
     yy = np.einsum("ij,ij->i", y, y)
+    xx = np.einsum("ij,ij->i", x, x)
     rows = max(1, min(len(x), _BLOCK_ENTRIES // max(len(y), 1)))
     buf = np.empty((rows, len(y)))
     for start in range(0, len(x), rows):
         xb = x[start:start + rows]
         d2 = buf[:len(xb)]
-        np.matmul(xb, y.T, out=d2)
-        d2 *= -2.0
-        d2 += np.einsum("ij,ij->i", xb, xb)[:, None]
+        np.matmul(xb * -2.0, y.T, out=d2)
+        d2 += xx[start:start + len(xb), None]
         d2 += yy[None, :]
-        np.maximum(d2, 0.0, out=d2)
+        if clip:
+            np.maximum(d2, 0.0, out=d2)
         yield start, d2
 
 
@@ -263,18 +270,47 @@ def kth_nn_radii(x, k) -> np.ndarray | dict:
     The self-distance (0) is the smallest entry of each row, so the k-th neighbour is at sorted index k.
     ``k`` may be an int (returns ``[N]``) or a sequence of ints (returns ``{k: [N]}`` from one pass over
     the distances, which is what dominates the cost).
+
+    The distance matrix is symmetric, so only its upper block triangle is computed (half the BLAS work
+    of the full matrix): a block of rows [s, e) against the columns [s, N) gives those rows' neighbours
+    among the later points directly, and, read column-wise, the later points' neighbours among these
+    rows, which are merged into a running list of each point's kmax+1 smallest squared distances.
+    (−2xᵢ·xⱼ + ‖xᵢ‖² + ‖xⱼ‖² is then rounded once per pair instead of once per direction: the radii
+    agree with the full-matrix computation to float64 rounding.)
     """
     x = np.asarray(x, np.float64)
     ks = [int(k)] if np.isscalar(k) else sorted({int(v) for v in k})
     if not ks or ks[0] < 1 or ks[-1] >= len(x):
         raise ValueError(f"k must be in [1, N-1={len(x) - 1}], got {k}")
-    kmax = ks[-1]
-    radii = {kk: np.empty(len(x)) for kk in ks}
-    for start, d2 in _sq_distance_blocks(x, x):
-        # One selection of the kmax+1 smallest, then a sort of only those few columns.
-        smallest = np.sort(np.partition(d2, kmax, axis=1)[:, :kmax + 1], axis=1)
-        for kk in ks:
-            radii[kk][start:start + len(d2)] = np.sqrt(smallest[:, kk])
+    n, keep = len(x), ks[-1] + 1
+    xx = np.einsum("ij,ij->i", x, x)
+    best = np.full((n, keep), np.inf)  # each point's `keep` smallest squared distances found so far
+    rows = max(1, min(n, _BLOCK_ENTRIES // n))
+    buf = np.empty((rows, n))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        d2 = buf[:stop - start, :n - start]  # rows [start, stop) x columns [start, n)
+        np.matmul(x[start:stop] * -2.0, x[start:].T, out=d2)  # scaling by -2 is exact
+        d2 += xx[start:stop, None]
+        d2 += xx[None, start:]
+        if stop < n:  # columns after the block: their neighbours among these rows
+            later = np.ascontiguousarray(d2[:, stop - start:].T)  # [n - stop, rows]
+            if later.shape[1] > keep:
+                later.partition(keep - 1, axis=1)
+                later = later[:, :keep]
+            merged = np.concatenate([best[stop:], later], axis=1)
+            merged.partition(keep - 1, axis=1)
+            best[stop:] = merged[:, :keep]
+        # These rows against every column from `start` on (the block is scratch from here on), merged
+        # with what earlier blocks found for them among the columns before `start`.
+        if d2.shape[1] > keep:
+            d2.partition(keep - 1, axis=1)
+        merged = np.concatenate([best[start:stop], d2[:, :keep]], axis=1)
+        merged.partition(keep - 1, axis=1)
+        best[start:stop] = merged[:, :keep]
+    # Clipping at 0 after the selection equals clipping before it: max(·, 0) keeps the order.
+    smallest = np.maximum(np.sort(best, axis=1), 0.0)
+    radii = {kk: np.sqrt(smallest[:, kk]) for kk in ks}
     return radii[ks[0]] if np.isscalar(k) else radii
 
 
@@ -309,13 +345,20 @@ def prdc(real_feats, fake_feats, k_pr: int = 3, k_dc: int = 5, real_radii: dict 
     density_count = 0                           # density: Σ_j #real k_dc-balls containing fake j
     covered = np.zeros(len(real), bool)         # coverage: real k_dc-ball i contains some fake
     in_fake = np.zeros(len(real), bool)         # recall: real i in some fake k_pr-ball
-    for start, d2 in _sq_distance_blocks(fake, real):  # d2[j, i] = ‖fake_j − real_i‖²
+    inside = None  # one reused boolean buffer for the comparisons of a block
+    # Unclipped: a rounding-negative distance compares with the non-negative squared radii like 0 does.
+    for start, d2 in _sq_distance_blocks(fake, real, clip=False):  # d2[j, i] = ‖fake_j − real_i‖²
         stop = start + len(d2)
-        in_real_pr[start:stop] = (d2 <= sq_pr[None, :]).any(1)
-        inside_dc = d2 <= sq_dc[None, :]
-        density_count += int(np.count_nonzero(inside_dc))
-        covered |= inside_dc.any(0)
-        in_fake |= (d2 <= sq_fake[start:stop, None]).any(0)
+        if inside is None or inside.shape[0] < len(d2):
+            inside = np.empty(d2.shape, bool)
+        mask = inside[:len(d2)]
+        np.less_equal(d2, sq_pr[None, :], out=mask)
+        in_real_pr[start:stop] = mask.any(1)
+        np.less_equal(d2, sq_dc[None, :], out=mask)
+        density_count += int(np.count_nonzero(mask))
+        covered |= mask.any(0)
+        np.less_equal(d2, sq_fake[start:stop, None], out=mask)
+        in_fake |= mask.any(0)
     return {"precision": float(in_real_pr.mean()), "recall": float(in_fake.mean()),
             "density": float(density_count / (k_dc * len(fake))), "coverage": float(covered.mean()),
             "k_pr": int(k_pr), "k_dc": int(k_dc)}
