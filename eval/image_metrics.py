@@ -57,9 +57,12 @@ def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10,
     """All scores for one classified set ``out`` against a classified reference set
     (both from :func:`eval.digits.classify`).
 
-    ``reference`` may carry ``"radii"`` (k-NN radii of its features, reused across calls).
+    ``reference`` may carry ``"radii"`` (k-NN radii of its features, reused across calls) and
+    ``"kid_terms"`` ({(N, kid_subsets, kid_subset_size, seed): :func:`eval.scores.kid_reference_terms`}).
     """
     n = len(out["probs"])
+    # The reference's own KID kernel terms, when computed for exactly these KID arguments and this N.
+    kid_terms = reference.get("kid_terms", {}).get((n, kid_subsets, kid_subset_size, seed))
     digits = np.asarray(out["digits"])
     balance = scores.class_balance(digits.ravel(), 10)
     is_mean, is_std = scores.inception_score(out["probs"], splits=min(splits, n))
@@ -72,7 +75,7 @@ def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10,
         "mode_score": scores.mode_score(out["probs"], train_marginal(dataset)),
         "fid": scores.frechet_distance(out["features"], reference["features"]),
         "kid": scores.kernel_inception_distance(out["features"], reference["features"], kid_subsets,
-                                                kid_subset_size, seed=seed),
+                                                kid_subset_size, seed=seed, reference_terms=kid_terms),
     }
     if "radii" not in reference:
         reference["radii"] = scores.kth_nn_radii(reference["features"], [3, 5])
@@ -113,6 +116,15 @@ def evaluate_images(samples, dataset: str | None = None, *, classifier=None, see
     n = len(x)
     if real is None:
         reference = reference_stats(scorer, dataset, n, seed)
+        # KID's within-reference kernel terms are the same for every evaluation of N samples against
+        # this reference (a third of KID's cost): cached like the reference itself.
+        kid_key = (n, kid_subsets, kid_subset_size, seed)
+        kid_params = {"dataset": dataset, "n": int(n), "seed": int(seed), "data": real_sets.data_fingerprint("train"),
+                      "kid_subsets": int(kid_subsets), "kid_subset_size": int(kid_subset_size)}
+        build_terms = lambda: {"terms": scores.kid_reference_terms(  # noqa: E731
+            reference["features"], n, kid_subsets, kid_subset_size, seed)}
+        terms = real_sets.cached_stats(scorer, "kid-reference", kid_params, build_terms)["terms"]
+        reference["kid_terms"] = {kid_key: terms}
         ref_info = {"source": f"{dataset} train split", "n": n, "seed": seed}
     else:
         ref_images = check_images(real, dataset, min_n=6)

@@ -134,3 +134,17 @@ def test_padded_fixed_batches_give_the_unbatched_outputs():
     np.testing.assert_allclose(probs, np.asarray(p), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(feats, np.asarray(f), rtol=1e-5, atol=1e-5)
     assert len(scorer._step._list_all_concrete_functions()) == 1  # one trace for every batch
+
+
+def test_kid_with_precomputed_reference_terms_is_bit_identical():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(300, 8)), rng.normal(size=(250, 8)) + 0.1
+    plain = scores.kernel_inception_distance(a, b, 7, 60, seed=3)
+    terms = scores.kid_reference_terms(b, len(a), 7, 60, seed=3)
+    assert scores.kernel_inception_distance(a, b, 7, 60, seed=3, reference_terms=terms) == plain
+    # Hand check of one subset's within-set term against the U-statistic written out.
+    ib = next(scores._kid_subsets(len(a), len(b), 7, 60, 3))[1]
+    k = (b[ib] @ b[ib].T / 8 + 1) ** 3
+    assert terms[0] == pytest.approx((k.sum() - np.trace(k)) / (60 * 59), rel=1e-12)
+    with pytest.raises(ValueError, match="reference_terms"):
+        scores.kernel_inception_distance(a, b, 6, 60, seed=3, reference_terms=terms)
