@@ -14,6 +14,7 @@ network. All logarithms are natural. Every function cites the paper and equation
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -147,6 +148,55 @@ def stacked_modes(digit_triples) -> dict:
     return {"modes": bal["covered"], "kl": bal["kl_to_uniform"], "n": bal["n"]}
 
 
+def _openblas_thread_setters() -> list:
+    """``(set, get)`` ctypes function pairs of every OpenBLAS loaded in this process (numpy and scipy
+    each bring their own), found through ``/proc/self/maps``; empty where that is not possible."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        return []
+    found = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix in ("64_", ""):
+            for prefix in ("scipy_openblas", "openblas"):
+                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                if setter is not None and getter is not None:
+                    found.append((setter, getter))
+                    break
+            else:
+                continue
+            break
+    return found
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Run the block with OpenBLAS on one thread (restored afterwards).
+
+    ``scipy.linalg.sqrtm`` of a few-hundred-square matrix is a Schur decomposition of small,
+    latency-bound LAPACK steps: with two OpenBLAS threads on a busy two-core machine the threads
+    spin-wait on each other and a 384 × 384 root took 10 s instead of 0.1 s. One thread computes the
+    same blocked algorithm; the large products elsewhere keep every thread.
+    """
+    pairs = _openblas_thread_setters()
+    saved = [get() for _, get in pairs]
+    try:
+        for set_threads, _ in pairs:
+            set_threads(1)
+        yield
+    finally:
+        for (set_threads, _), n in zip(pairs, saved):
+            set_threads(n)
+
+
 def _as_features(x, name) -> np.ndarray:
     f = np.asarray(x, np.float64)
     if f.ndim != 2 or len(f) < 2:
@@ -178,7 +228,7 @@ def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) 
 
     def root(s1, s2):
         """sqrtm(s1 s2) and whether it is unusable (singular warning, non-finite, or clearly complex)."""
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"), _one_blas_thread():
             warnings.simplefilter("always", linalg.LinAlgWarning)
             r = np.asarray(linalg.sqrtm(s1 @ s2))
         singular = any(issubclass(w.category, linalg.LinAlgWarning) for w in caught)

@@ -148,3 +148,17 @@ def test_kid_with_precomputed_reference_terms_is_bit_identical():
     assert terms[0] == pytest.approx((k.sum() - np.trace(k)) / (60 * 59), rel=1e-12)
     with pytest.raises(ValueError, match="reference_terms"):
         scores.kernel_inception_distance(a, b, 6, 60, seed=3, reference_terms=terms)
+
+
+def test_fid_root_on_one_blas_thread_gives_the_same_fid_and_restores_the_threads():
+    from scipy import linalg
+
+    rng = np.random.default_rng(2)
+    a, b = np.maximum(rng.normal(size=(400, 48)), 0), np.maximum(rng.normal(size=(400, 48)) + 0.2, 0)
+    before = [get() for _, get in scores._openblas_thread_setters()]
+    fid = scores.frechet_distance(a, b)
+    assert [get() for _, get in scores._openblas_thread_setters()] == before
+    ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    direct = (np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(ca) + np.trace(cb)
+              - 2 * np.trace(np.real(linalg.sqrtm(ca @ cb))))
+    assert fid["eps_added"] == 0.0 and fid["fid"] == pytest.approx(direct, rel=1e-12)
