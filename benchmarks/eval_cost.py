@@ -1,38 +1,46 @@
-"""Wall time of ``eval.image_metrics.evaluate_images`` at the protocol sample sizes.
+"""Wall time of ``eval.image_metrics.evaluate_images`` at the protocol sample sizes, cold and warm.
 
-    python -m benchmarks.eval_cost [--mnist-n 10000] [--stacked-n 26000] [--json]
+    python -m benchmarks.eval_cost [--mnist-n 10000] [--stacked-n 26000] [--repeats 3] [--json]
 
-Real data stands in for generated samples (MNIST test digits; stacked MNIST built from the test split
-with a seed different from the floor's), so the printed scores are also the real-data reference values
-(IS, digits covered, class KL, stacked modes/KL). Each evaluation runs twice:
+Real data stands in for generated samples (MNIST / stacked MNIST built from the test split with seeds
+that the reference and the floor do not use), so the printed scores are also real-data reference
+values. Three timings per data set (docs/evaluation.md#speed):
 
-* **cold**: the first call in a process — loads MNIST, classifies the samples, the N-image training
-  reference and the N-image test floor, computes the k-NN radii of both real sets;
-* **warm**: a second call with new samples — the reference and floor are cached, so this is the cost of
-  evaluating one more generator.
+* **first run**: a fresh process with an **empty** cache folder: loads MNIST through tfds, classifies
+  the samples, the N-image training reference and the N-image test floor, computes their k-NN radii,
+  and fills the on-disk cache;
+* **cold**: a fresh process (a new ``python``) with the cache filled by an earlier run: only the
+  samples are classified and compared. This is the cost of ``python -m eval.missing_modes`` on one
+  more checkpoint; ``--repeats`` such processes are run and the median is reported;
+* **warm**: a second call in the same process with new samples (everything real already in memory).
 
-Wall time and process CPU time (all threads) are both printed: on a shared machine wall time mostly
-measures the other jobs, CPU time the work done.
+Each measured figure is the ``evaluate_images`` call itself; the process start-up (importing
+TensorFlow, loading the classifier: printed separately) comes on top. Wall time and process CPU time
+(all threads) are both printed: on a shared machine wall time also measures the other jobs.
 
-Needs the trained classifier (``python -m eval.classifier``). Run with ``nice -n 10`` on shared machines.
+The cache lives in a temporary folder (``--cache-dir`` to choose one), so the user's cache is neither
+used nor changed. Needs the trained classifier (``checkpoints/mnist_classifier``). Run with ``nice`` on
+shared machines.
 """
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def _timed(fn):
-    """``(result, wall seconds, process CPU seconds)``; CPU time (all threads) is the figure that
-    stays comparable on a shared machine, where wall time mostly measures the other jobs."""
+    """``(result, wall seconds, process CPU seconds)`` of ``fn()``."""
     wall, cpu = time.perf_counter(), time.process_time()
     out = fn()
     return out, time.perf_counter() - wall, time.process_time() - cpu
@@ -48,47 +56,93 @@ def _summary(result):
     return out
 
 
+def child(dataset: str, n: int, seed: int) -> dict:
+    """One fresh-process measurement: start-up, the first ``evaluate_images`` call, then a warm one."""
+    start = time.perf_counter()
+    from eval.classifier import load_classifier, mnist_scorer
+    from eval.image_metrics import evaluate_images
+    from eval.reference import real_images
+
+    scorer = mnist_scorer(load_classifier())
+    startup = time.perf_counter() - start
+    # Samples: real test images, drawn with seeds the reference (seed) and floor (seed + 1) do not use.
+    samples, _ = real_images(dataset, "test", n, seed=seed + 100)
+    first, t_first, c_first = _timed(lambda: evaluate_images(samples, dataset, classifier=scorer, seed=seed))
+    samples, _ = real_images(dataset, "test", n, seed=seed + 200)
+    _, t_warm, c_warm = _timed(lambda: evaluate_images(samples, dataset, classifier=scorer, seed=seed))
+    return {"startup_s": startup, "call_s": t_first, "call_cpu_s": c_first, "warm_s": t_warm,
+            "warm_cpu_s": c_warm, "samples": _summary(first), "floor": _summary(first["floor"]),
+            "floor_digit_accuracy": first["floor"]["digit_accuracy"]}
+
+
+def _run_child(dataset: str, n: int, seed: int, cache: Path) -> dict:
+    env = dict(os.environ, MODE_ZOO_CACHE=str(cache))
+    wall = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.eval_cost", "--child", dataset, str(n), str(seed)],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise SystemExit(f"error: the benchmark process failed: {tail}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_s"] = time.perf_counter() - wall
+    return out
+
+
+def measure(dataset: str, n: int, seed: int, repeats: int, cache: Path) -> dict:
+    """First run (empty ``cache``), then ``repeats`` cold processes with the cache filled; medians."""
+    first = _run_child(dataset, n, seed, cache)
+    cold = [_run_child(dataset, n, seed, cache) for _ in range(repeats)]
+    med = lambda key: statistics.median(r[key] for r in cold)  # noqa: E731
+    return {"n": n, "first_run_s": first["call_s"], "first_run_cpu_s": first["call_cpu_s"],
+            "cold_s": med("call_s"), "cold_cpu_s": med("call_cpu_s"), "cold_runs_s": [r["call_s"] for r in cold],
+            "warm_s": med("warm_s"), "warm_cpu_s": med("warm_cpu_s"), "startup_s": med("startup_s"),
+            "cold_process_s": med("process_s"), "samples": first["samples"], "floor": first["floor"],
+            "floor_digit_accuracy": first["floor_digit_accuracy"],
+            "same_scores_cold": all(r["samples"] == first["samples"] and r["floor"] == first["floor"] for r in cold)}
+
+
 def main(argv=None) -> int:
     """Run the benchmark and print the timings (and the real-data scores)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist-n", type=int, default=10_000)
     parser.add_argument("--stacked-n", type=int, default=26_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=3, help="cold processes per data set (median reported)")
+    parser.add_argument("--cache-dir", help="cache folder to use (default: a new temporary one, removed after)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("DATASET", "N", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        dataset, n, seed = args.child
+        print(json.dumps(child(dataset, int(n), int(seed))))
+        return 0
+    if args.repeats < 1:
+        parser.error("--repeats must be >= 1")
 
-    from eval.classifier import load_classifier, mnist_scorer
-    from eval.image_metrics import evaluate_images
-    from eval.reference import real_images
-
-    scorer, t_load, _ = _timed(lambda: mnist_scorer(load_classifier()))
-    report = {"classifier_load_s": t_load, "cpu_count": os.cpu_count(), "load_average": os.getloadavg()}
-
-    runs = [("mnist", args.mnist_n), ("stacked_mnist", args.stacked_n)]
-    for dataset, n in runs:
-        # Samples: real test images, drawn with seeds the reference (seed) and floor (seed + 1) do not use.
-        (samples, _), t_data, _ = _timed(functools.partial(real_images, dataset, "test", n, seed=args.seed + 100))
-        score = functools.partial(evaluate_images, dataset=dataset, classifier=scorer, seed=args.seed)
-        cold, t_cold, c_cold = _timed(functools.partial(score, samples))
-        samples2, _ = real_images(dataset, "test", n, seed=args.seed + 200)
-        _, t_warm, c_warm = _timed(functools.partial(score, samples2))
-        report[dataset] = {"n": n, "sample_build_s": t_data, "cold_s": t_cold, "warm_s": t_warm,
-                           "cold_cpu_s": c_cold, "warm_cpu_s": c_warm,
-                           "samples": _summary(cold), "floor": _summary(cold["floor"]),
-                           "floor_digit_accuracy": cold["floor"]["digit_accuracy"]}
+    report = {"cpu_count": os.cpu_count(), "load_average_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="mode-zoo-bench-cache-") as tmp:
+        runs = [("mnist", args.mnist_n), ("stacked_mnist", args.stacked_n)]
+        for dataset, n in runs:
+            # A separate empty folder per data set, so each "first run" really starts empty.
+            cache = Path(args.cache_dir) / dataset if args.cache_dir else Path(tmp) / dataset
+            report[dataset] = measure(dataset, n, args.seed, args.repeats, cache)
+    report["load_average_after"] = os.getloadavg()
 
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    load = ", ".join(f"{x:.1f}" for x in report["load_average"])
-    print(f"classifier load: {t_load:.1f} s  (cpu_count={report['cpu_count']}, load average {load})")
+    load = ", ".join(f"{x:.1f}" for x in report["load_average_before"])
+    print(f"cpu_count={report['cpu_count']}, load average before: {load}")
     for dataset, n in runs:
         r = report[dataset]
         s = r["samples"]
-        print(f"\n{dataset}: N={n}")
-        print(f"  evaluate_images cold: {r['cold_s']:.1f} s wall / {r['cold_cpu_s']:.1f} s CPU;  warm "
-              f"(reference/floor cached): {r['warm_s']:.1f} s wall / {r['warm_cpu_s']:.1f} s CPU")
-        print(f"  building the real samples: {r['sample_build_s']:.1f} s wall")
+        print(f"\n{dataset}: N={n}  (evaluate_images call; medians of {args.repeats} cold processes)")
+        print(f"  first run (empty cache): {r['first_run_s']:.1f} s wall / {r['first_run_cpu_s']:.1f} s CPU")
+        print(f"  cold (new process, cache filled): {r['cold_s']:.1f} s wall / {r['cold_cpu_s']:.1f} s CPU  "
+              f"(runs: {', '.join(f'{t:.1f}' for t in r['cold_runs_s'])})")
+        print(f"  warm (same process): {r['warm_s']:.1f} s wall / {r['warm_cpu_s']:.1f} s CPU")
+        print(f"  process start-up (import TF, load classifier): {r['startup_s']:.1f} s; whole cold process "
+              f"{r['cold_process_s']:.1f} s")
         print(f"  real samples: IS {s['inception_score'][0]:.3f} ± {s['inception_score'][1]:.3f}, "
               f"digits covered {s['digits_covered']}/10, class KL {s['class_kl']:.4f}, MODE {s['mode_score']:.3f}, "
               f"FID {s['fid']:.3f}, KID {s['kid']:.5f}")
@@ -96,7 +150,8 @@ def main(argv=None) -> int:
               f"coverage {s['coverage']:.3f}")
         if "modes" in s:
             print(f"  stacked modes {s['modes']}/1000, KL {s['modes_kl']:.4f}")
-        print(f"  floor digit accuracy {r['floor_digit_accuracy']:.4f}")
+        print(f"  floor digit accuracy {r['floor_digit_accuracy']:.4f}; cold runs gave the same scores: "
+              f"{r['same_scores_cold']}")
     return 0
 
 

@@ -39,7 +39,7 @@ from eval.inception import KerasScorer
 from zoo import checkpoint, shipped_dir
 
 __all__ = [
-    "DEFAULT_DIR", "FEATURE_LAYER", "PINNED_SHA256", "ChecksumError", "MnistScorer", "build_classifier",
+    "DEFAULT_DIR", "FEATURE_LAYER", "PINNED_SHA256", "SCORER_BATCH", "ChecksumError", "MnistScorer", "build_classifier",
     "classifier_sha256", "features", "is_pinned", "load_classifier", "load_mnist_arrays", "mnist_scorer",
     "predict_probs", "save_classifier",
     "to_unit_range", "train_classifier"
@@ -56,6 +56,9 @@ PINNED_SHA256 = {
     "model.weights.h5": "65dc65517a180e0e8a5d8fbbe0837ecbb424b6c1f8dc77535c809461fceb3d29",
 }
 FEATURE_LAYER = "features"
+#: Images per forward pass of the MNIST scorer: large batches keep the CPU busy in few graph calls;
+#: results do not depend on it (inference mode, per-row outputs).
+SCORER_BATCH = 2000
 SUMS_FILE = checkpoint.SUMS
 # Loaded checkpoints: resolved path -> (SHA-256 of its SHA256SUMS file, model). A checkpoint rewritten
 # at the same path has other sums, so it is verified and loaded afresh instead of served stale.
@@ -233,12 +236,17 @@ class MnistScorer(KerasScorer):
     Accepts ``[N, 28, 28, 1]`` or ``[N, 28, 28]`` images in the generator range [-1, 1].
     """
 
-    def __init__(self, model=None, batch_size: int = 1000):
+    def __init__(self, model=None, batch_size: int = SCORER_BATCH):
         model = model if model is not None else load_classifier()
         super().__init__(model, FEATURE_LAYER, to_unit_range, batch_size, name="mnist_cnn")
 
+    def cache_fingerprint(self) -> str:
+        """sha256 of the classifier's architecture and weights (hashed from memory on every call, so a
+        model whose weights changed gets a new fingerprint) and of the fixed [-1, 1] -> [0, 1] mapping."""
+        return self._weights_fingerprint(f"{FEATURE_LAYER}|to_unit_range=(x+1)/2")
 
-def mnist_scorer(classifier=None, batch_size: int = 1000) -> MnistScorer:
+
+def mnist_scorer(classifier=None, batch_size: int = SCORER_BATCH) -> MnistScorer:
     """The (cached) :class:`MnistScorer` of a Keras classifier (``None``: the trained checkpoint).
 
     Reusing one scorer per model keeps its traced graph and lets callers cache results per scorer. The
@@ -256,12 +264,12 @@ def mnist_scorer(classifier=None, batch_size: int = 1000) -> MnistScorer:
     return scorers[batch_size]
 
 
-def predict_probs(classifier, images, batch_size: int = 1000) -> np.ndarray:
+def predict_probs(classifier, images, batch_size: int = SCORER_BATCH) -> np.ndarray:
     """Softmax probabilities ``[N, 10]`` of ``classifier`` for digits in [-1, 1] (rescaled to [0, 1])."""
     return mnist_scorer(classifier, batch_size).probs(images)
 
 
-def features(classifier, images, batch_size: int = 1000) -> np.ndarray:
+def features(classifier, images, batch_size: int = SCORER_BATCH) -> np.ndarray:
     """Penultimate Dense128 activations ``[N, 128]`` for digits in [-1, 1] (for FID/KID/PR)."""
     return mnist_scorer(classifier, batch_size).features(images)
 

@@ -15,17 +15,41 @@ with N beside it and with the same metrics on **real test data of the same N** a
 The **reference** real set for FID/KID/precision-recall/density-coverage is N images from the training
 split (drawn with ``seed``) unless ``real`` is given; the **floor** is N images from the test split
 scored against that same reference. The formulas are in :mod:`eval.scores`.
+
+The default reference (its features and k-NN radii) and the floor metrics depend only on the
+classifier, the MNIST data, N, the seed and the metric arguments, so they are cached in memory and on
+disk (:func:`eval.reference.cached_stats`; folder ``$MODE_ZOO_CACHE`` or ``~/.cache/mode-zoo``): only
+the samples are classified and compared once the cache is filled (docs/evaluation.md#speed).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from eval import reference as real_sets
 from eval import scores
 from eval.digits import as_scorer, classify
 from eval.reference import classified_real, train_marginal
 from eval.samples import check_images, infer_dataset
 
-__all__ = ["evaluate_images", "image_metrics"]
+__all__ = ["RADII_K", "evaluate_images", "image_metrics", "reference_stats"]
+
+#: The k of the k-NN radii of a reference set: precision/recall (3) and density/coverage (5).
+RADII_K = (3, 5)
+
+
+def reference_stats(scorer, dataset: str, n: int, seed: int) -> dict:
+    """``{"features", "radii"}`` of the default reference: ``n`` training images drawn with ``seed``,
+    classified by ``scorer`` (cached in memory and on disk, see :func:`eval.reference.cached_stats`)."""
+    params = {"dataset": dataset, "split": "train", "n": int(n), "seed": int(seed),
+              "data": real_sets.data_fingerprint("train"), "radii_k": list(RADII_K)}
+
+    def build():
+        features = classified_real(scorer, dataset, "train", n, seed)["features"]
+        radii = scores.kth_nn_radii(features, list(RADII_K))
+        return {"features": features, **{f"radii_{k}": radii[k] for k in RADII_K}}
+
+    entry = real_sets.cached_stats(scorer, "reference", params, build)
+    return {"features": entry["features"], "radii": {k: entry[f"radii_{k}"] for k in RADII_K}}
 
 
 def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10, kid_subsets: int = 100,
@@ -33,9 +57,12 @@ def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10,
     """All scores for one classified set ``out`` against a classified reference set
     (both from :func:`eval.digits.classify`).
 
-    ``reference`` may carry ``"radii"`` (k-NN radii of its features, reused across calls).
+    ``reference`` may carry ``"radii"`` (k-NN radii of its features, reused across calls) and
+    ``"kid_terms"`` ({(N, kid_subsets, kid_subset_size, seed): :func:`eval.scores.kid_reference_terms`}).
     """
     n = len(out["probs"])
+    # The reference's own KID kernel terms, when computed for exactly these KID arguments and this N.
+    kid_terms = reference.get("kid_terms", {}).get((n, kid_subsets, kid_subset_size, seed))
     digits = np.asarray(out["digits"])
     balance = scores.class_balance(digits.ravel(), 10)
     is_mean, is_std = scores.inception_score(out["probs"], splits=min(splits, n))
@@ -48,7 +75,7 @@ def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10,
         "mode_score": scores.mode_score(out["probs"], train_marginal(dataset)),
         "fid": scores.frechet_distance(out["features"], reference["features"]),
         "kid": scores.kernel_inception_distance(out["features"], reference["features"], kid_subsets,
-                                                kid_subset_size, seed=seed),
+                                                kid_subset_size, seed=seed, reference_terms=kid_terms),
     }
     if "radii" not in reference:
         reference["radii"] = scores.kth_nn_radii(reference["features"], [3, 5])
@@ -88,7 +115,16 @@ def evaluate_images(samples, dataset: str | None = None, *, classifier=None, see
     scorer = as_scorer(classifier)
     n = len(x)
     if real is None:
-        reference = classified_real(scorer, dataset, "train", n, seed)
+        reference = reference_stats(scorer, dataset, n, seed)
+        # KID's within-reference kernel terms are the same for every evaluation of N samples against
+        # this reference (a third of KID's cost): cached like the reference itself.
+        kid_key = (n, kid_subsets, kid_subset_size, seed)
+        kid_params = {"dataset": dataset, "n": int(n), "seed": int(seed), "data": real_sets.data_fingerprint("train"),
+                      "kid_subsets": int(kid_subsets), "kid_subset_size": int(kid_subset_size)}
+        build_terms = lambda: {"terms": scores.kid_reference_terms(  # noqa: E731
+            reference["features"], n, kid_subsets, kid_subset_size, seed)}
+        terms = real_sets.cached_stats(scorer, "kid-reference", kid_params, build_terms)["terms"]
+        reference["kid_terms"] = {kid_key: terms}
         ref_info = {"source": f"{dataset} train split", "n": n, "seed": seed}
     else:
         ref_images = check_images(real, dataset, min_n=6)
@@ -99,15 +135,20 @@ def evaluate_images(samples, dataset: str | None = None, *, classifier=None, see
     result.update(image_metrics(classify(scorer, x, dataset), reference, dataset, **kwargs))
     result["reference"] = ref_info
     if floor:
-        # A different seed from the reference draw, so the floor never shares images with it by design.
-        test = classified_real(scorer, dataset, "test", n, seed + 1)
-        key = tuple(sorted(kwargs.items()))
-        cached = test.get("floor", {}).get(key) if real is None else None
-        if cached is None:
-            cached = image_metrics(test, reference, dataset, **kwargs)
-            cached["digit_accuracy"] = float(np.mean(np.asarray(test["digits"]) == test["true_digits"]))
-            cached["source"] = f"{dataset} test split"
-            if real is None:  # the default reference is cached too, so the floor is reusable
-                test.setdefault("floor", {})[key] = cached
-        result["floor"] = cached
+        def build_floor():
+            # A different seed from the reference draw, so the floor never shares images with it by design.
+            test = classified_real(scorer, dataset, "test", n, seed + 1)
+            metrics = image_metrics(test, reference, dataset, **kwargs)
+            metrics["digit_accuracy"] = float(np.mean(np.asarray(test["digits"]) == test["true_digits"]))
+            metrics["source"] = f"{dataset} test split"
+            return metrics
+
+        if real is None:  # the default reference is cached too, so the floor is reusable
+            params = {"dataset": dataset, "n": int(n), "seed": int(seed) + 1, "metrics": kwargs,
+                      "data_train": real_sets.data_fingerprint("train"),
+                      "data_test": real_sets.data_fingerprint("test"), "reference_seed": int(seed),
+                      "radii_k": list(RADII_K)}
+            result["floor"] = real_sets.cached_stats(scorer, "floor", params, build_floor)
+        else:
+            result["floor"] = build_floor()
     return result

@@ -81,31 +81,60 @@ class KerasScorer:
         return int(self._both.outputs[0].shape[-1])
 
     def _forward(self, batch):
+        """One forward pass of a ``[batch_size, H, W, C]`` float32 batch under a single traced graph."""
         import tensorflow as tf
 
         if self._step is None:
-            # A traced graph is several times faster than eager calls for many small batches. No
-            # autograph: the functions are plain tensor code, and autograph re-reads their source from
-            # disk, which breaks a long-running process when the file is edited meanwhile.
-            self._step = tf.function(lambda x: self._both(self.preprocess(x), training=False),
-                                     reduce_retracing=True, autograph=False)
+            # A traced graph is several times faster than eager calls. No autograph: the function is
+            # plain tensor code, and autograph re-reads its source from disk, which breaks a
+            # long-running process when the file is edited meanwhile.
+            self._step = tf.function(lambda x: self._both(self.preprocess(x), training=False), autograph=False)
         return self._step(tf.convert_to_tensor(batch, tf.float32))
 
     def outputs(self, images) -> tuple[np.ndarray, np.ndarray]:
-        """``(probs [N, K], features [N, D])`` in one pass; images ``[N, H, W, C]`` in [-1, 1]."""
+        """``(probs [N, K], features [N, D])`` in one pass; images ``[N, H, W, C]`` in [-1, 1].
+
+        Every batch has exactly ``batch_size`` rows (the last one is padded with zeros and the padding
+        dropped), so the graph is traced once per image shape instead of once more for the remainder.
+        The network is evaluated in inference mode, where each row's output depends on that row only.
+        """
         x = np.asarray(images, np.float32)
         if x.ndim == 3:  # [N, H, W] grayscale
             x = x[..., None]
         if x.ndim != 4:
             raise ValueError(f"images must be [N, H, W, C], got shape {x.shape}")
-        probs, feats = [], []
-        for i in range(0, len(x), self.batch_size):
-            p, f = self._forward(x[i:i + self.batch_size])
-            probs.append(np.asarray(p, np.float64))
-            feats.append(np.asarray(f, np.float64).reshape(len(p), -1))
-        if not probs:
+        n, size = len(x), self.batch_size
+        if n == 0:
             return np.zeros((0, self.num_classes)), np.zeros((0, int(np.prod(self._both.outputs[1].shape[1:]))))
-        return np.concatenate(probs), np.concatenate(feats)
+        probs = feats = None
+        for i in range(0, n, size):
+            batch = x[i:i + size]
+            rows = len(batch)
+            if rows < size:
+                batch = np.concatenate([batch, np.zeros((size - rows, *x.shape[1:]), np.float32)])
+            p, f = self._forward(batch)
+            p, f = np.asarray(p)[:rows], np.asarray(f).reshape(size, -1)[:rows]
+            if probs is None:  # widened to float64 once, straight into the result arrays
+                probs, feats = np.empty((n, p.shape[1])), np.empty((n, f.shape[1]))
+            probs[i:i + rows], feats[i:i + rows] = p, f
+        return probs, feats
+
+    def cache_fingerprint(self) -> str | None:
+        """A string that changes whenever this scorer's outputs could, for on-disk caches of its results;
+        None when the outputs cannot be fingerprinted (an arbitrary ``preprocess`` function)."""
+        return None
+
+    def _weights_fingerprint(self, extra: str) -> str:
+        """sha256 of the network's architecture (Keras JSON), every weight's shape, dtype and bytes, the
+        feature layer and ``extra`` (what identifies the preprocessing)."""
+        digest = hashlib.sha256()
+        digest.update(f"{type(self).__qualname__}|{self.name}|{extra}|".encode())
+        digest.update(self._both.to_json().encode())
+        for w in self._both.weights:
+            value = np.ascontiguousarray(np.asarray(w))
+            digest.update(f"|{w.path}|{value.dtype}|{value.shape}|".encode())
+            digest.update(value.tobytes())
+        return digest.hexdigest()
 
     def probs(self, images) -> np.ndarray:
         """Softmax probabilities ``[N, K]`` for images in [-1, 1]."""

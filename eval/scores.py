@@ -14,6 +14,7 @@ network. All logarithms are natural. Every function cites the paper and equation
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -22,8 +23,8 @@ from scipy.special import rel_entr
 
 __all__ = [
     "class_balance", "class_marginal", "density_coverage", "frechet_distance", "inception_score",
-    "kernel_inception_distance", "kth_nn_radii", "mode_score", "prdc", "precision_recall", "stacked_codes",
-    "stacked_modes"
+    "kernel_inception_distance", "kid_reference_terms", "kth_nn_radii", "mode_score", "prdc", "precision_recall",
+    "stacked_codes", "stacked_modes"
 ]
 
 # Memory bound for one block of a pairwise-distance matrix (float64 entries): 2^23 ≈ 64 MB.
@@ -147,6 +148,55 @@ def stacked_modes(digit_triples) -> dict:
     return {"modes": bal["covered"], "kl": bal["kl_to_uniform"], "n": bal["n"]}
 
 
+def _openblas_thread_setters() -> list:
+    """``(set, get)`` ctypes function pairs of every OpenBLAS loaded in this process (numpy and scipy
+    each bring their own), found through ``/proc/self/maps``; empty where that is not possible."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        return []
+    found = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix in ("64_", ""):
+            for prefix in ("scipy_openblas", "openblas"):
+                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                if setter is not None and getter is not None:
+                    found.append((setter, getter))
+                    break
+            else:
+                continue
+            break
+    return found
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Run the block with OpenBLAS on one thread (restored afterwards).
+
+    ``scipy.linalg.sqrtm`` of a few-hundred-square matrix is a Schur decomposition of small,
+    latency-bound LAPACK steps: with two OpenBLAS threads on a busy two-core machine the threads
+    spin-wait on each other and a 384 × 384 root took 10 s instead of 0.1 s. One thread computes the
+    same blocked algorithm; the large products elsewhere keep every thread.
+    """
+    pairs = _openblas_thread_setters()
+    saved = [get() for _, get in pairs]
+    try:
+        for set_threads, _ in pairs:
+            set_threads(1)
+        yield
+    finally:
+        for (set_threads, _), n in zip(pairs, saved):
+            set_threads(n)
+
+
 def _as_features(x, name) -> np.ndarray:
     f = np.asarray(x, np.float64)
     if f.ndim != 2 or len(f) < 2:
@@ -178,7 +228,7 @@ def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) 
 
     def root(s1, s2):
         """sqrtm(s1 s2) and whether it is unusable (singular warning, non-finite, or clearly complex)."""
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"), _one_blas_thread():
             warnings.simplefilter("always", linalg.LinAlgWarning)
             r = np.asarray(linalg.sqrtm(s1 @ s2))
         singular = any(issubclass(w.category, linalg.LinAlgWarning) for w in caught)
@@ -199,27 +249,53 @@ def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) 
     return {"fid": fid, "eps_added": added, "max_imag_discarded": max_imag}
 
 
-def _polynomial_mmd2(x: np.ndarray, y: np.ndarray) -> float:
-    """Unbiased MMD² with the cubic kernel k(x, y) = (xᵀy / d + 1)³ (Bińkowski et al. 2018, Eq. 4)."""
+def _kernel_within(x: np.ndarray) -> float:
+    """The within-set term of the unbiased MMD²: Σ_{i≠j} k(x_i, x_j) / (m(m−1)), k(x, y) = (xᵀy / d + 1)³."""
+    m, d = x.shape
+    k = (x @ x.T / d + 1.0) ** 3
+    return (k.sum() - np.trace(k)) / (m * (m - 1))
+
+
+def _polynomial_mmd2(x: np.ndarray, y: np.ndarray, within_y: float | None = None) -> float:
+    """Unbiased MMD² with the cubic kernel k(x, y) = (xᵀy / d + 1)³ (Bińkowski et al. 2018, Eq. 4).
+
+    ``within_y`` is y's within-set term when already known (:func:`kid_reference_terms`).
+    """
     d = x.shape[1]
-    m = len(x)
-    k_xx = (x @ x.T / d + 1.0) ** 3
-    k_yy = (y @ y.T / d + 1.0) ** 3
-    k_xy = (x @ y.T / d + 1.0) ** 3
     # Unbiased: drop the diagonal of K_xx and K_yy (U-statistic); the cross term uses all m² pairs.
-    return float((k_xx.sum() - np.trace(k_xx)) / (m * (m - 1))
-                 + (k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
-                 - 2.0 * k_xy.mean())
+    k_xy = (x @ y.T / d + 1.0) ** 3
+    within_y = _kernel_within(y) if within_y is None else within_y
+    return float(_kernel_within(x) + within_y - 2.0 * k_xy.mean())
+
+
+def _kid_subsets(n_a: int, n_b: int, subsets: int, m: int, seed: int):
+    """The (rows of a, rows of b) of each KID subset, in the order the seeded generator draws them."""
+    rng = np.random.default_rng(seed)
+    for _ in range(int(subsets)):
+        yield rng.choice(n_a, m, replace=False), rng.choice(n_b, m, replace=False)
+
+
+def kid_reference_terms(feat_b, n_a: int, subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> np.ndarray:
+    """The within-set kernel terms of the reference ``feat_b`` for each KID subset that
+    :func:`kernel_inception_distance` draws against a set of ``n_a`` points with the same arguments.
+
+    They depend on the reference only, so an evaluation against a fixed reference computes them once
+    (a third of KID's cost) and passes them back as ``reference_terms``; the result is bit for bit the same.
+    """
+    b = _as_features(feat_b, "feat_b")
+    m = int(min(subset_size, n_a, len(b)))
+    return np.array([_kernel_within(b[ib]) for _, ib in _kid_subsets(n_a, len(b), subsets, m, seed)])
 
 
 def kernel_inception_distance(feat_a, feat_b, subsets: int = 100, subset_size: int = 1000,
-                              seed: int = 0) -> dict:
+                              seed: int = 0, reference_terms=None) -> dict:
     """Kernel Inception Distance (Bińkowski et al. 2018, arXiv:1801.01401, Sec. 3 "KID").
 
     The unbiased MMD² estimate with the cubic polynomial kernel k(x, y) = (xᵀy/d + 1)³ is averaged over
     ``subsets`` random subsets of ``subset_size`` points drawn without replacement from each set (as in
     the authors' ``polynomial_mmd_averages``: 100 subsets of 1000). The size is capped at the smaller set.
-    Unbiased, so it can be slightly negative for matching distributions.
+    Unbiased, so it can be slightly negative for matching distributions. ``reference_terms`` (from
+    :func:`kid_reference_terms` with the same arguments) skips recomputing ``feat_b``'s within-set terms.
 
     Returns:
         ``{"kid": mean, "kid_std": std over subsets, "subsets": int, "subset_size": int}``.
@@ -228,32 +304,40 @@ def kernel_inception_distance(feat_a, feat_b, subsets: int = 100, subset_size: i
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"feature dimensions differ: {a.shape[1]} vs {b.shape[1]}")
     m = int(min(subset_size, len(a), len(b)))
-    rng = np.random.default_rng(seed)
-    values = [_polynomial_mmd2(a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)])
-              for _ in range(int(subsets))]
+    if reference_terms is not None and len(reference_terms) != int(subsets):
+        raise ValueError(f"reference_terms has {len(reference_terms)} entries for {subsets} subsets")
+    values = [_polynomial_mmd2(a[ia], b[ib], None if reference_terms is None else float(reference_terms[i]))
+              for i, (ia, ib) in enumerate(_kid_subsets(len(a), len(b), subsets, m, seed))]
     return {"kid": float(np.mean(values)), "kid_std": float(np.std(values)), "subsets": int(subsets),
             "subset_size": m}
 
 
-def _sq_distance_blocks(x: np.ndarray, y: np.ndarray):
+def _sq_distance_blocks(x: np.ndarray, y: np.ndarray, clip: bool = True):
     """Yield ``(start, D2)``: squared Euclidean distances of rows x[start:start+c] to all rows of y.
 
-    ‖x‖² + ‖y‖² − 2xᵀy with one BLAS product per block, clipped at 0, computed in place in one reused
-    buffer of ≤ 2^23 entries (64 MB), so memory stays bounded for tens of thousands of points. The
-    yielded array is overwritten by the next block. Squared distances are compared with squared radii,
-    which avoids a square root over every entry.
+    (−2x)yᵀ + ‖x‖² + ‖y‖² with one BLAS product per block, computed in place in one reused buffer of
+    ≤ 2^23 entries (64 MB), so memory stays bounded for tens of thousands of points. The yielded array
+    is overwritten by the next block (callers may also overwrite it). Squared distances are compared
+    with squared radii, which avoids a square root over every entry.
+
+    Cost matters here (two passes over N² entries per evaluation), so every pass over the block is
+    counted: x is scaled by −2 before the product (exact, a power of two, so the result is bit for bit
+    −2·xyᵀ without a pass over the block), and ``clip=False`` leaves the rounding-negative entries of
+    near-identical rows below 0 for callers that only compare them with non-negative squared radii
+    (a negative entry and 0 compare the same way) or clip the few entries they keep.
     """
     yy = np.einsum("ij,ij->i", y, y)
+    xx = np.einsum("ij,ij->i", x, x)
     rows = max(1, min(len(x), _BLOCK_ENTRIES // max(len(y), 1)))
     buf = np.empty((rows, len(y)))
     for start in range(0, len(x), rows):
         xb = x[start:start + rows]
         d2 = buf[:len(xb)]
-        np.matmul(xb, y.T, out=d2)
-        d2 *= -2.0
-        d2 += np.einsum("ij,ij->i", xb, xb)[:, None]
+        np.matmul(xb * -2.0, y.T, out=d2)
+        d2 += xx[start:start + len(xb), None]
         d2 += yy[None, :]
-        np.maximum(d2, 0.0, out=d2)
+        if clip:
+            np.maximum(d2, 0.0, out=d2)
         yield start, d2
 
 
@@ -263,18 +347,47 @@ def kth_nn_radii(x, k) -> np.ndarray | dict:
     The self-distance (0) is the smallest entry of each row, so the k-th neighbour is at sorted index k.
     ``k`` may be an int (returns ``[N]``) or a sequence of ints (returns ``{k: [N]}`` from one pass over
     the distances, which is what dominates the cost).
+
+    The distance matrix is symmetric, so only its upper block triangle is computed (half the BLAS work
+    of the full matrix): a block of rows [s, e) against the columns [s, N) gives those rows' neighbours
+    among the later points directly, and, read column-wise, the later points' neighbours among these
+    rows, which are merged into a running list of each point's kmax+1 smallest squared distances.
+    (−2xᵢ·xⱼ + ‖xᵢ‖² + ‖xⱼ‖² is then rounded once per pair instead of once per direction: the radii
+    agree with the full-matrix computation to float64 rounding.)
     """
     x = np.asarray(x, np.float64)
     ks = [int(k)] if np.isscalar(k) else sorted({int(v) for v in k})
     if not ks or ks[0] < 1 or ks[-1] >= len(x):
         raise ValueError(f"k must be in [1, N-1={len(x) - 1}], got {k}")
-    kmax = ks[-1]
-    radii = {kk: np.empty(len(x)) for kk in ks}
-    for start, d2 in _sq_distance_blocks(x, x):
-        # One selection of the kmax+1 smallest, then a sort of only those few columns.
-        smallest = np.sort(np.partition(d2, kmax, axis=1)[:, :kmax + 1], axis=1)
-        for kk in ks:
-            radii[kk][start:start + len(d2)] = np.sqrt(smallest[:, kk])
+    n, keep = len(x), ks[-1] + 1
+    xx = np.einsum("ij,ij->i", x, x)
+    best = np.full((n, keep), np.inf)  # each point's `keep` smallest squared distances found so far
+    rows = max(1, min(n, _BLOCK_ENTRIES // n))
+    buf = np.empty((rows, n))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        d2 = buf[:stop - start, :n - start]  # rows [start, stop) x columns [start, n)
+        np.matmul(x[start:stop] * -2.0, x[start:].T, out=d2)  # scaling by -2 is exact
+        d2 += xx[start:stop, None]
+        d2 += xx[None, start:]
+        if stop < n:  # columns after the block: their neighbours among these rows
+            later = np.ascontiguousarray(d2[:, stop - start:].T)  # [n - stop, rows]
+            if later.shape[1] > keep:
+                later.partition(keep - 1, axis=1)
+                later = later[:, :keep]
+            merged = np.concatenate([best[stop:], later], axis=1)
+            merged.partition(keep - 1, axis=1)
+            best[stop:] = merged[:, :keep]
+        # These rows against every column from `start` on (the block is scratch from here on), merged
+        # with what earlier blocks found for them among the columns before `start`.
+        if d2.shape[1] > keep:
+            d2.partition(keep - 1, axis=1)
+        merged = np.concatenate([best[start:stop], d2[:, :keep]], axis=1)
+        merged.partition(keep - 1, axis=1)
+        best[start:stop] = merged[:, :keep]
+    # Clipping at 0 after the selection equals clipping before it: max(·, 0) keeps the order.
+    smallest = np.maximum(np.sort(best, axis=1), 0.0)
+    radii = {kk: np.sqrt(smallest[:, kk]) for kk in ks}
     return radii[ks[0]] if np.isscalar(k) else radii
 
 
@@ -309,13 +422,20 @@ def prdc(real_feats, fake_feats, k_pr: int = 3, k_dc: int = 5, real_radii: dict 
     density_count = 0                           # density: Σ_j #real k_dc-balls containing fake j
     covered = np.zeros(len(real), bool)         # coverage: real k_dc-ball i contains some fake
     in_fake = np.zeros(len(real), bool)         # recall: real i in some fake k_pr-ball
-    for start, d2 in _sq_distance_blocks(fake, real):  # d2[j, i] = ‖fake_j − real_i‖²
+    inside = None  # one reused boolean buffer for the comparisons of a block
+    # Unclipped: a rounding-negative distance compares with the non-negative squared radii like 0 does.
+    for start, d2 in _sq_distance_blocks(fake, real, clip=False):  # d2[j, i] = ‖fake_j − real_i‖²
         stop = start + len(d2)
-        in_real_pr[start:stop] = (d2 <= sq_pr[None, :]).any(1)
-        inside_dc = d2 <= sq_dc[None, :]
-        density_count += int(np.count_nonzero(inside_dc))
-        covered |= inside_dc.any(0)
-        in_fake |= (d2 <= sq_fake[start:stop, None]).any(0)
+        if inside is None or inside.shape[0] < len(d2):
+            inside = np.empty(d2.shape, bool)
+        mask = inside[:len(d2)]
+        np.less_equal(d2, sq_pr[None, :], out=mask)
+        in_real_pr[start:stop] = mask.any(1)
+        np.less_equal(d2, sq_dc[None, :], out=mask)
+        density_count += int(np.count_nonzero(mask))
+        covered |= mask.any(0)
+        np.less_equal(d2, sq_fake[start:stop, None], out=mask)
+        in_fake |= mask.any(0)
     return {"precision": float(in_real_pr.mean()), "recall": float(in_fake.mean()),
             "density": float(density_count / (k_dc * len(fake))), "coverage": float(covered.mean()),
             "k_pr": int(k_pr), "k_dc": int(k_dc)}

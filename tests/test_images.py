@@ -118,7 +118,7 @@ def test_scorer_cache_lives_on_the_model():
     a, b = clf.build_classifier(0), clf.build_classifier(1)
     assert clf.mnist_scorer(a) is clf.mnist_scorer(a) and clf.mnist_scorer(a).model is a
     assert clf.mnist_scorer(b) is not clf.mnist_scorer(a) and clf.mnist_scorer(b).model is b
-    assert clf.mnist_scorer(a, batch_size=7).batch_size == 7 and clf.mnist_scorer(a).batch_size == 1000
+    assert clf.mnist_scorer(a, batch_size=7).batch_size == 7 and clf.mnist_scorer(a).batch_size == clf.SCORER_BATCH
 
 
 def test_rewritten_classifier_checkpoint_is_loaded_again(tmp_path):

@@ -188,6 +188,27 @@ def test_one_vs_two_replicas_give_the_same_step():
     assert logs1["d_loss"][0] == pytest.approx(logs2["d_loss"][0], rel=1e-5)
 
 
+def test_two_replicas_draw_the_latents_and_data_of_one():
+    """Random latents and penalty weights, a shuffled pipeline and three steps: 2 replicas end where 1
+    does, because each replica keeps its slice of the global draws (GAN.replica_slice) and fit takes no
+    batch off the pipeline to build the model (docs/distributed.md)."""
+    devices = tf.config.list_logical_devices("CPU")
+    if len(devices) < 2:
+        pytest.skip("needs two logical CPU devices (set up in conftest before TF starts)")
+    weights = []
+    for strategy in (tf.distribute.OneDeviceStrategy(devices[0].name),
+                     tf.distribute.MirroredStrategy([d.name for d in devices[:2]])):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            m = _tiny(loss="wasserstein_gp", gp_weight=1.0, d_steps=1)
+            m.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
+        ds = data.mixture_dataset("ring8", 64, num_examples=640, seed=0)
+        m.fit(ds, epochs=1, steps_per_epoch=3, verbose=0)
+        weights.append([w.numpy() for w in m.discriminator.weights + m.generator.weights])
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_build_optimizer():
     assert isinstance(build_optimizer({"name": "rmsprop", "learning_rate": 1e-3}), keras.optimizers.RMSprop)
     with pytest.raises(ValueError, match="unknown optimizer"):

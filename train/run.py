@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 __all__ = ["train", "main", "split_steps", "compile_model", "publish", "resume_state", "check_output_folder",
-           "RunLock"]
+           "RunLock", "STRATEGIES", "multiworker_role", "worker_scratch"]
 
 
 
@@ -65,9 +65,52 @@ def split_steps(steps: int, target: int) -> tuple[int, int]:
     return epochs, math.ceil(steps / epochs)
 
 
+STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
+
+
+def multiworker_role(env: str | None = None) -> dict:
+    """This process's place in a multi-worker cluster, from ``TF_CONFIG`` (``env``: its JSON text,
+    default the environment variable): ``{"task_type", "task_index", "workers", "chief"}``.
+
+    ``TF_CONFIG`` is ``{"cluster": {"worker": ["host:port", ...], ("chief": [...])}, "task": {"type":
+    "worker", "index": i}}`` (docs/distributed.md). The chief is the ``chief`` task, or worker 0 when
+    the cluster has none. Raises RuntimeError (one line) when it is missing or malformed.
+    """
+    text = os.environ.get("TF_CONFIG") if env is None else env
+    usage = ("set TF_CONFIG to {\"cluster\": {\"worker\": [\"host:port\", ...]}, \"task\": {\"type\": "
+             "\"worker\", \"index\": i}} on every worker (docs/distributed.md)")
+    if not text:
+        raise RuntimeError(f"--strategy multiworker needs the TF_CONFIG environment variable; {usage}")
+    try:
+        config = json.loads(text)
+        cluster, task = config["cluster"], config["task"]
+        task_type, index = task["type"], task["index"]
+        members = {kind: list(hosts) for kind, hosts in cluster.items()}
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        raise RuntimeError(f"--strategy multiworker: TF_CONFIG is not valid ({type(err).__name__}: {err}); "
+                           f"{usage}") from None
+    if task_type not in ("worker", "chief") or not members.get("worker") and not members.get("chief"):
+        raise RuntimeError(f"--strategy multiworker: TF_CONFIG must list workers and give this task's type "
+                           f"worker or chief (got type {task_type!r}); {usage}")
+    hosts = members.get(task_type) or []
+    if not isinstance(index, int) or not 0 <= index < len(hosts) or \
+            not all(isinstance(h, str) and h.rpartition(":")[2].isdigit() and h.rpartition(":")[0]
+                    for kind in members.values() for h in kind):
+        raise RuntimeError(f"--strategy multiworker: TF_CONFIG task index {index!r} or its host:port entries "
+                           f"do not match the cluster {members}; {usage}")
+    chief = task_type == "chief" or (index == 0 and not members.get("chief"))
+    return {"task_type": task_type, "task_index": index, "chief": chief,
+            "workers": len(members.get("worker", [])) + len(members.get("chief", []))}
+
+
 def _strategy(name: str):
     import tensorflow as tf
 
+    if name == "multiworker":
+        multiworker_role()  # a clear error before TensorFlow tries to reach the cluster
+        # Collective ops need a strategy created before TensorFlow initialises its devices, which is
+        # why main() builds it first thing; gRPC between the workers, collectives over the ring.
+        return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -83,7 +126,7 @@ def _strategy(name: str):
 
             raise RuntimeError(f"--strategy tpu: no TPU could be reached ({short_error(err, 120)}); "
                                f"use --strategy default or mirrored") from None
-    raise ValueError(f"unknown strategy {name!r}; known: default, mirrored, tpu")
+    raise ValueError(f"unknown strategy {name!r}; known: {', '.join(STRATEGIES)}")
 
 
 def _plot_samples(model, config, path, title=""):
@@ -333,20 +376,77 @@ def compile_model(model, config: dict, **kwargs) -> None:
     model.compile(optimizers={prefix: build_optimizer(spec) for prefix, spec in specs.items()}, **kwargs)
 
 
-def train(config: dict, out, strategy: str = "default", verbose: int | None = None, jit: bool = False,
+def worker_scratch(out, index: int) -> Path:
+    """Where a non-chief worker of a multi-worker run writes: ``.OUT.workertemp_<index>`` beside ``out``.
+
+    Every worker has to run the same callbacks (the resume state, the logs), but only the chief's
+    files are the run's result, as in TensorFlow's multi-worker guide: the others write to this
+    folder (which also holds their resume state) and remove it once the run has finished.
+    """
+    out = Path(out)
+    return out.parent / f".{out.name}.workertemp_{index}"
+
+
+def train(config: dict, out, strategy="default", verbose: int | None = None, jit: bool = False,
           plot_every: int = 5, evaluate: bool = True, callbacks=()):
     """Train ``config`` (from :func:`zoo.configs.resolve`) into checkpoint folder ``out``; return the model.
 
-    ``callbacks`` are extra Keras callbacks appended to the standard ones. Raises RuntimeError (one
-    line) for an output folder that cannot be written or is used by another run, a strategy that
-    cannot be set up, or resume state of another config or in a damaged state.
+    ``strategy`` is a name (:data:`STRATEGIES`) or a ready ``tf.distribute.Strategy``. With
+    ``multiworker`` only the chief writes ``out`` (and evaluates); the other workers write to
+    :func:`worker_scratch` and remove it at the end. ``callbacks`` are extra Keras callbacks appended
+    to the standard ones. Raises RuntimeError (one line) for an output folder that cannot be written or
+    is used by another run, a strategy that cannot be set up, or resume state of another config or in
+    a damaged state.
     """
     out = Path(out)
+    dist = _strategy(strategy) if isinstance(strategy, str) else strategy  # a missing TPU stops here
+    role = multiworker_role() if _is_multiworker(dist) else {"chief": True}
+    if not role["chief"]:
+        out, evaluate, plot_every = worker_scratch(out, role["task_index"]), False, 0
     check_output_folder(out)
-    dist = _strategy(strategy)  # a missing TPU stops the run here, before anything is written
     out.parent.mkdir(parents=True, exist_ok=True)
     with RunLock(out):
-        return _train_locked(config, out, dist, verbose, jit, plot_every, evaluate, callbacks)
+        model = _train_locked(config, out, dist, verbose, jit, plot_every, evaluate, callbacks)
+    if not role["chief"]:
+        shutil.rmtree(out, ignore_errors=True)
+    return model
+
+
+def _shard_global_batches(ds, dist, global_batch: int):
+    """A distributed data set in which replica r of the cluster gets rows [r·b, (r+1)·b) of every global
+    batch of ``ds`` (b = global batch / replicas), exactly as a single device would see them.
+
+    Every worker iterates the same seeded pipeline of global batches and keeps only its own replicas'
+    rows, so the union over replicas of one step is exactly the single-device batch (TensorFlow's
+    automatic sharding by elements or files does not promise that), and the latents of
+    :meth:`zoo.core.model.GAN.replica_slice` line up with the same rows.
+    """
+    import tensorflow as tf
+
+    replicas = dist.num_replicas_in_sync
+    if global_batch % replicas:
+        raise RuntimeError(f"the global batch ({global_batch} examples per step) is not divisible by the "
+                           f"{replicas} replicas; pick a --batch-size that is")
+    per = global_batch // replicas
+
+    def per_worker(context):
+        local = replicas // context.num_input_pipelines  # replicas this worker feeds, in replica-id order
+        first = context.input_pipeline_id * local * per
+
+        def pieces(batch):  # this worker's rows of a global batch, one element per local replica
+            return tf.data.Dataset.from_tensor_slices(tf.nest.map_structure(
+                lambda t: tf.reshape(t[first:first + local * per], tf.concat([[local, per], tf.shape(t)[1:]], 0)),
+                batch))
+
+        return ds.flat_map(pieces).prefetch(tf.data.AUTOTUNE)
+
+    return dist.distribute_datasets_from_function(per_worker)
+
+
+def _is_multiworker(dist) -> bool:
+    import tensorflow as tf
+
+    return isinstance(dist, tf.distribute.MultiWorkerMirroredStrategy)
 
 
 @contextlib.contextmanager
@@ -382,6 +482,10 @@ def _train_locked(config, out: Path, dist, verbose, jit, plot_every, evaluate, c
     keras.utils.set_random_seed(config["seed"])
     epochs, steps_per_epoch = split_steps(config["steps"], config["steps_per_epoch"])
     per_execution = min(config["steps_per_execution"], steps_per_epoch)
+    if _is_multiworker(dist):
+        # Keras' loop of several steps per call fails with collective ops across workers (TensorFlow
+        # 2.x: "You must feed a value for placeholder tensor ... while/cond"): one step per call.
+        per_execution = 1
     with dist.scope(), _canonical_names():
         model = build_model(config)
         compile_model(model, config, steps_per_execution=per_execution, jit_compile=jit)
@@ -393,6 +497,8 @@ def _train_locked(config, out: Path, dist, verbose, jit, plot_every, evaluate, c
         # The data position: every execution takes ``per_execution`` batches, so an epoch consumes
         # ceil(steps_per_epoch / per_execution) of them; the seeded pipeline replays the same order.
         ds = ds.skip(initial_epoch * math.ceil(steps_per_epoch / per_execution) * per_execution)
+    if _is_multiworker(dist):
+        ds = _shard_global_batches(ds, dist, model.examples_per_step(config["batch_size"]))
     else:
         if config.get("covering_init"):
             # Lopez-Paz & Oquab Sec. 3: match G's sample mean/covariance to the data's before the game
@@ -521,8 +627,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "covariance before adversarial training (Lopez-Paz & Oquab; config key covering_init)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key; VALUE is JSON when it parses (e.g. --set gp_weight=1)")
-    p.add_argument("--strategy", default="default", choices=["default", "mirrored", "tpu"],
-                   help="tf.distribute strategy (mirrored: all local GPUs; tpu: the attached TPU)")
+    p.add_argument("--strategy", default="default", choices=list(STRATEGIES),
+                   help="tf.distribute strategy (mirrored: all local GPUs; multiworker: the cluster of the "
+                   "TF_CONFIG environment variable, run the same command on every worker; tpu: the attached "
+                   "TPU); --batch-size is the global batch (docs/distributed.md)")
     p.add_argument("--jit", action="store_true", help="compile the train step with XLA")
     p.add_argument("--plot-every", type=int, default=5, help="sample plot every N epochs (0: never)")
     p.add_argument("--no-eval", action="store_true", help="skip the final evaluation (metrics.json stays short)")
@@ -576,6 +684,12 @@ def main(argv=None) -> int:
     if not args.model:
         print("error: --model is required (see --list)", file=sys.stderr)
         return 2
+    strategy = args.strategy
+    if strategy == "multiworker" and not args.show_config:
+        try:  # first: collective ops must be configured before TensorFlow initialises its devices
+            strategy = _strategy(strategy)
+        except (RuntimeError, ValueError) as err:
+            return _fail(err)
     try:
         if args.plot_every < 0:
             raise configs.ConfigError(f"--plot-every must be >= 0 (0: never), got {args.plot_every}")
@@ -611,10 +725,13 @@ def main(argv=None) -> int:
     try:
         from zoo.data import DataError
 
-        train(config, out, strategy=args.strategy, jit=args.jit, plot_every=args.plot_every,
+        train(config, out, strategy=strategy, jit=args.jit, plot_every=args.plot_every,
               evaluate=not args.no_eval)
     except (DataError, RuntimeError) as err:
         return _fail(err)
+    if not isinstance(strategy, str) and not multiworker_role()["chief"]:
+        print(f"worker {multiworker_role()['task_index']} finished; the chief wrote the checkpoint")
+        return 0
     if args.publish:
         dest = publish(out, config["name"])
         print(f"published {config['name']} to {dest}")

@@ -15,7 +15,10 @@ Every term is tracked by a Keras metric, so it reaches the progress bar, TensorB
 
 Under ``tf.distribute`` ``train_step`` sees the per-replica batch; losses are per-replica means, so the
 gradients are divided by the number of replicas before the optimizers sum them across replicas, and
-the numbers shown are Keras metrics, identical for 1 or N replicas.
+the numbers shown are Keras metrics, identical for 1 or N replicas. The latents and the penalty's
+interpolation weights are drawn for the **global** batch on every replica (the same seeds everywhere)
+and each replica keeps its own slice (:meth:`GAN.replica_slice`), so N replicas see exactly the draws
+one replica would: a run on several devices or workers follows the single-device run (docs/distributed.md).
 """
 from __future__ import annotations
 
@@ -185,7 +188,7 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------ forward recipes
     def forward_z(self, rec):
         """The latent batch, one z per real sample (drawn by :meth:`draw_latent`)."""
-        return self.draw_latent(tf.shape(rec.real)[0])
+        return self.replica_slice(self.draw_latent, tf.shape(rec.real)[0])
 
     def forward_fake(self, rec):
         """G(z)."""
@@ -209,7 +212,25 @@ class GAN(keras.Model):
 
     def forward_eps(self, rec):
         """Per-input interpolation weights ε ~ U(0, 1) of the gradient penalties."""
-        return keras.random.uniform((tf.shape(rec.real_logits)[0],), seed=self.seed_generator)
+        return self.replica_slice(lambda n: keras.random.uniform((n,), seed=self.seed_generator),
+                                  tf.shape(rec.real_logits)[0])
+
+    @staticmethod
+    def replica_slice(draw, batch_size):
+        """This replica's rows of ``draw(batch_size × replicas)``: a random draw made for the global batch.
+
+        Every replica has the same seed-generator state, so ``draw(batch_size)`` would give each replica
+        the same values (the global batch would repeat one set of latents). Drawing the global batch
+        with the shared seed and keeping the replica's slice gives N replicas together exactly the
+        draws of one replica (seeded Keras draws are stateless given seed and shape). Outside a
+        distributed step (one replica) this is ``draw(batch_size)``.
+        """
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        if replicas == 1:
+            return draw(batch_size)
+        start = tf.cast(context.replica_id_in_sync_group, tf.int32) * batch_size
+        return draw(batch_size * replicas)[start:start + batch_size]
 
     def record(self, real, z=None, player: str = "discriminator") -> Forward:
         """A forward record of ``real`` (and, when given, ``z``) outside a training step, for inspection
@@ -266,6 +287,21 @@ class GAN(keras.Model):
         # Build the optimizer slots now so that checkpoints restore them before the first step.
         for player in self.players:
             getattr(self, f"{player.prefix}_optimizer").build(self.player_variables(player))
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Skip Keras' symbolic build when everything is built already (``compile`` builds the optimizers).
+
+        Under a distribution strategy Keras' ``fit`` takes one batch off the training iterator only to
+        build layers and metrics symbolically. That batch is lost to training, so a run under
+        ``--strategy mirrored``/``multiworker``/``tpu`` would see another data order than the same run
+        on one device; the zoo's models are fully built before ``fit``, so nothing needs the peek.
+        """
+        built = all(layer.built for layer in self._flatten_layers()) and \
+            all(getattr(self, f"{p.prefix}_optimizer") is not None and getattr(self, f"{p.prefix}_optimizer").built
+                for p in self.players)
+        if built and getattr(self, "_compile_metrics", None) is None and getattr(self, "_compile_loss", None) is None:
+            return None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def get_compile_config(self):
         """Optimizers are training state (kept by the resume state), not part of a published model."""
@@ -363,7 +399,16 @@ class GAN(keras.Model):
                 tracker = self.trackers.get(f"{player.prefix}_{term}")
                 if tracker is not None:
                     tracker.update_state(value)
-        return {name: m.result() for name, m in self.trackers.items()}
+        logs = {name: m.result() for name, m in self.trackers.items()}
+        strategy = tf.distribute.get_strategy()
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and \
+                strategy.extended._in_multi_worker_mode():
+            # Keras averages a multi-worker step's outputs with strategy.reduce(MEAN, axis=0), which
+            # needs a leading axis (Keras 3.x fails on scalars; the same test as Keras' decides when
+            # that path is taken, so a one-worker cluster keeps scalars): give each value one; the mean over
+            # the gathered [replicas] vector is the scalar Keras logs.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     # ------------------------------------------------------------------ sampling
     def sample_latent(self, n, seed=None):
