@@ -345,6 +345,7 @@ def _probability_scores(x, dataset, scorer, chosen, splits) -> dict:
     if "modes" in chosen:
         stacked = scores.stacked_modes(out["digits"])
         result.update(modes=stacked["modes"], modes_kl=stacked["kl"])
+    result["scalars"] = {k: f"{v:.4g}" for k, v in _headline(result).items()}
     return result
 
 

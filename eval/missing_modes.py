@@ -108,6 +108,10 @@ def main(argv=None) -> int:
                    f"{protocol.MIXTURE_RUNS} for a checkpoint, 1 for a samples file; at most {MAX_RUNS})")
     p.add_argument("--save-samples", metavar="FILE", help="with --checkpoint: also write the evaluated samples "
                    "(.npy; all runs, in order), which evaluate to this very report with --samples")
+    p.add_argument("--metrics", nargs="+", metavar="NAME", help="only these metrics (eval.api.METRICS: on "
+                   "mixtures modes hq_fraction kl jsd jsd_canonical emd; on MNIST / stacked MNIST digits "
+                   "inception_score mode_score fid kid prdc modes third_party); e.g. --metrics modes is the "
+                   "stacked-MNIST mode count and KL alone, the classifier only")
     p.add_argument("--no-third-party", action="store_true", help="images: skip the third-party discriminator")
     p.add_argument("--third-party-steps", type=cli.count, default=protocol.THIRD_PARTY_STEPS,
                    help="images: training steps of each third-party discriminator (default "
@@ -226,7 +230,12 @@ def _run(args) -> int:
         model = cli.load_checkpoint(args.checkpoint)
         _check_for_model(args, model)
         source = _Recorder(model) if args.save_samples else model
-        result = evaluate(source, args.num, args.seed, args.runs or protocol.MIXTURE_RUNS, third_party=third_party)
+        if args.metrics:  # a chosen subset, straight through the one API
+            vectors = len(data.data_shape(model.dataset)) == 1
+            result = evaluate_any(source, model.dataset, args.metrics, num=args.num, seed=args.seed,
+                                  runs=args.runs if vectors else None, third_party=third_party or None)
+        else:
+            result = evaluate(source, args.num, args.seed, args.runs or protocol.MIXTURE_RUNS, third_party=third_party)
         result["checkpoint"] = model.zoo_source.describe()
         if args.save_samples:
             _save_samples(args.save_samples, source.drawn)
@@ -241,8 +250,8 @@ def _run(args) -> int:
         dataset = ref.name
         if ref.kind == "digits":
             _check_digits(dataset)
-        metrics = None
-        if ref.kind == "digits" and third_party:
+        metrics = args.metrics
+        if metrics is None and ref.kind == "digits" and third_party:
             from eval.api import METRICS
 
             metrics = [m for m in METRICS["digits"] if m != "modes" or dataset == "stacked_mnist"]

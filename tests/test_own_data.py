@@ -201,3 +201,14 @@ def test_readme_own_data_commands_work_as_written(tmp_path):
     assert np.load(tmp_path / "two_rings_samples.npy").shape == (5 * 2500, 2)
     assert "modes captured" in outputs[3] and "/ 16" in outputs[3]
     assert outputs[3] == outputs[2]  # the saved samples give the checkpoint's report, digit for digit
+
+
+def test_stacked_mode_count_alone_equals_the_full_report(capsys):
+    """``--metrics modes`` classifies only (no features, no reference set) and gives the checkpoint's
+    published mode count and KL, which the full bundle computed."""
+    published = json.loads((REPO / "checkpoints" / "veegan_stacked_mnist" / "metrics.json").read_text())
+    assert missing_modes.main(["--checkpoint", "veegan_stacked_mnist", "--metrics", "modes", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n"] == published["n"] == 26_000
+    assert result["modes"] == published["modes"] and result["modes_kl"] == pytest.approx(published["modes_kl"], rel=1e-9)
+    assert "fid" not in result and "floor" not in result
