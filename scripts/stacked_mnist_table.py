@@ -66,7 +66,8 @@ def table(rows: list[dict]) -> list[str]:
         return fmt(stat, digits) if len(rows[0]["seeds"]) > 1 else f"{stat['mean']:.{digits}f}"
 
     for r in sorted(rows, key=lambda r: -r["modes"]["mean"]):
-        lines.append(f"| `{r['name']}` | {cell(r['modes'], 0)} | {cell(r['kl'], 2)} | {r['n']:,} | "
+        lines.append(f"| `{r['name']}` | {cell(r['modes'], 1 if len(r['seeds']) > 1 else 0)} | {cell(r['kl'], 2)} | "
+                     f"{r['n']:,} | "
                      f"{' '.join(map(str, r['seeds']))} | {'yes' if r['published'] else 'no (run)'} |")
     lines += ["", "PacGAN Table 2 (Lin et al. 2018), VEEGAN setting, 26,000 samples, 10 runs:", "",
               "| paper | modes / 1000 | KL |", "|---|---|---|"]
