@@ -129,6 +129,13 @@ def _train_discriminator(real_train, fake, sigma, rng, steps, half, base, learni
     from zoo.core.networks import dcgan_discriminator
 
     disc = dcgan_discriminator(real_train.shape[1:], base=base, name="third_party_d")
+    # Draw D*'s initial kernels from ``rng`` (the count's seed) instead of Keras' global generator, so the
+    # count depends on its seed only, not on whatever ran before in the process (biases and batch-norm
+    # parameters start at their constants anyway).
+    init_seed = int(rng.integers(2**31 - 1))
+    for i, v in enumerate(disc.trainable_variables):
+        if len(v.shape) > 1:
+            v.assign(keras.initializers.GlorotUniform(seed=init_seed + i)(v.shape, v.dtype))
     opt = keras.optimizers.Adam(learning_rate, beta_1=0.5)
     labels = tf.constant(np.r_[np.zeros(half), np.ones(half)][:, None], tf.float32)
 
