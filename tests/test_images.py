@@ -194,6 +194,22 @@ def test_stacked_mnist_through_tfds_mock_data():
         sm.mnist_digits.cache_clear()
 
 
+def test_digits_read_under_mock_data_never_reach_a_later_load():
+    """Regression: a disk cache keyed by tfds' prepared files once served the random digits read under
+    ``mock_data`` (while the real files sat on disk) to every later load, and the third-party count broke."""
+    tfds = pytest.importorskip("tensorflow_datasets")
+    sm.mnist_digits.cache_clear()
+    try:
+        with tfds.testing.mock_data(num_examples=30, policy=tfds.testing.MockPolicy.USE_CODE):
+            mocked = sm.mnist_digits("test")[0]
+        sm.mnist_digits.cache_clear()
+        real_digits, real_labels = sm.mnist_digits("test")
+    finally:
+        sm.mnist_digits.cache_clear()
+    assert len(mocked) == 30 and len(real_digits) == 10_000
+    assert np.bincount(real_labels).min() > 800  # the real test split, every digit present
+
+
 # -------------------------------------------------------------------------------- evaluate_images
 def test_evaluate_images_collapsed_mnist_hand_values(fake_mnist):
     samples = constant_digit(3, 100).astype(np.float32)[..., None] / 127.5 - 1.0

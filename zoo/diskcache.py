@@ -1,5 +1,5 @@
 """A small on-disk cache of numpy arrays for results that are expensive to recompute but pure functions
-of their inputs (the MNIST digit pool, the evaluation's classified real reference and floor sets).
+of their inputs (the evaluation's classified real reference and floor sets).
 
 * Folder: ``$MODE_ZOO_CACHE`` if set, else ``~/.cache/mode-zoo`` (:func:`cache_dir`).
 * One ``.npz`` file per entry, named by the sha256 of its **key** (a JSON-able dict of everything the

@@ -20,7 +20,6 @@ Determinism: the same ``(num, seed, split)`` always gives the same images and tr
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -28,54 +27,25 @@ import tensorflow as tf
 __all__ = ["stack_digits", "stacked_mnist", "stacked_mnist_dataset", "mnist_digits", "stacked_indices"]
 
 
-def _tfds_source_fingerprint() -> str | None:
-    """sha256 over the names and bytes of tfds' prepared MNIST files (what ``load_images`` reads), or None
-    when they are not prepared yet. Hashing ~23 MB costs a few tens of ms; decoding them through tfds
-    costs seconds."""
-    import hashlib
-
-    from zoo.data import _tfds_dir
-
-    root = Path(_tfds_dir()) / "mnist"
-    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
-    if not files:
-        return None
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode() + b"\0")
-        with open(path, "rb") as f:
-            for block in iter(lambda f=f: f.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
 @functools.lru_cache(maxsize=4)
 def mnist_digits(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """MNIST ``split`` as ``(uint8 [N,28,28], int64 [N])``, loaded once through ``zoo.data.load_images``.
 
     Kept as uint8 (47 MB for 60k) and converted to [-1, 1] on demand; ``load_images`` gives
-    x/127.5 − 1, so rounding (x + 1)·127.5 recovers the bytes exactly. The decoded arrays are also kept
-    in the on-disk cache (:mod:`zoo.diskcache`), keyed by the sha256 of tfds' prepared files, so a new
-    process reads them in milliseconds instead of decoding the records again.
+    x/127.5 − 1, so rounding (x + 1)·127.5 recovers the bytes exactly.
+
+    Not cached on disk: a key made from tfds' prepared files would not prove that these arrays came from
+    them (under ``tfds.testing.mock_data`` the same files were on disk while random digits were read,
+    and a disk cache then served those to every later process). The statistics computed from the arrays
+    are cached, keyed by the arrays' own sha256 (:mod:`eval.reference`).
     """
-    from zoo import diskcache
     from zoo.data import load_images
 
-    source = _tfds_source_fingerprint()
-    key = {"what": "mnist_digits", "split": split, "tfds_files": source, "format": 1}
-    if source is not None:
-        hit = diskcache.load("mnist-digits", key)
-        if hit is not None and hit["digits"].dtype == np.uint8 and hit["digits"].shape[1:] == (28, 28):
-            return hit["digits"], hit["labels"].astype(np.int64)
     xs, ys = [], []
     for x, y in load_images("mnist", split, with_labels=True).batch(10_000):
         xs.append(np.rint((x.numpy()[..., 0] + 1.0) * 127.5).astype(np.uint8))
         ys.append(y.numpy().astype(np.int64))
-    digits, labels = np.concatenate(xs), np.concatenate(ys)
-    source = source or _tfds_source_fingerprint()  # the first load prepares the files
-    if source is not None:
-        diskcache.save("mnist-digits", dict(key, tfds_files=source), {"digits": digits, "labels": labels})
-    return digits, labels
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def _to_unit(x_uint8):
