@@ -4,6 +4,8 @@
   Def. 4 (frequencies ∝ w(s)), both on fixed score tables, the latter checked with a χ² test.
 * On a model whose score is known in closed form (G = identity, D = a·z₀), training-time resampling and
   generation from the learned priors select the right latents.
+* The calibrated score of a Wasserstein critic spans the documented range (5th/95th percentile at
+  1 − q and q) whatever the critic's offset and scale; the score spread reaches ``metrics.json``.
 * Covering initialization matches the target mean and covariance.
 * Save/load round trips give identical samples; the CLI trains every new method for a few steps.
 """
@@ -22,12 +24,16 @@ from zoo.methods import build_model
 from zoo.methods.goerttler_kloft import (
     MaskedPriorGAN,
     WeightedPriorGAN,
+    calibrated_scores,
     centered_scores,
     learned_prior_latent,
     masked_at_generation,
     masked_probs,
     prior_scores,
     resample,
+    score_calibration,
+    score_mode,
+    score_spread,
     validate_weight_function,
     weighted_probs,
 )
@@ -151,6 +157,78 @@ def test_wasserstein_scores_ignore_the_critic_offset():
     assert np.ptp(probs["non_saturating", 30.0]) < 1e-6 < np.ptp(probs["non_saturating", 0.0])
 
 
+def _critic(model, slope, bias):
+    """Make ``model``'s critic f(z) = slope·z₀ + bias (G is the identity)."""
+    w = np.zeros((2, 1), np.float32)
+    w[0, 0] = slope
+    model.discriminator.layers[-1].set_weights([w, np.full(1, bias, np.float32)])
+    return model
+
+
+def test_calibrated_scores_span_the_documented_range_for_any_critic_scale():
+    """s = σ((f − f_mid)/T): the pre-sample's 5th/95th percentile scores are 1 − q and q (docs Eq.), and
+    a critic f and a·f + c give the same scores; the centred score of a flat critic barely weights."""
+    z = Prior("uniform", 2).sample(512, seed=0)
+    scores = {}
+    for slope, bias in ((0.3, 0.0), (0.3, -37.0), (30.0, 9.0)):  # a flat critic, drifted, steep
+        model = _critic(_score_model(WeightedPriorGAN, presample=512), slope, bias)
+        model.loss_name, model.score = "wasserstein_gp", "auto_calibrated"
+        assert score_mode(model) == "calibrated"
+        s = calibrated_scores(model, z).numpy()
+        np.testing.assert_allclose(np.percentile(s, [5, 95]), [0.05, 0.95], atol=1e-4)
+        scores[slope, bias] = s
+        model.score_q95 = 0.99
+        np.testing.assert_allclose(np.percentile(calibrated_scores(model, z).numpy(), [5, 95]), [0.01, 0.99],
+                                   atol=1e-4)
+    np.testing.assert_allclose(scores[0.3, 0.0], scores[0.3, -37.0], atol=5e-5)  # float32 rounding of f − 37
+    np.testing.assert_allclose(scores[0.3, 0.0], scores[30.0, 9.0], atol=1e-5)
+    # The same flat critic with the old centred score: s within 0.45-0.55, weights within 1.2x (issue #13).
+    flat = _critic(_score_model(WeightedPriorGAN, presample=512), 0.3, 0.0)
+    flat.loss_name = "wasserstein_gp"
+    old, new = score_spread(flat, mode="centered"), score_spread(flat, mode="calibrated")
+    assert old["score"] == "centered" and 0.4 < old["s_p05"] < old["s_p95"] < 0.6 and old["weight_ratio"] < 1.4
+    assert new["s_p05"] == pytest.approx(0.05, abs=1e-3) and new["s_p95"] == pytest.approx(0.95, abs=1e-3)
+    assert new["weight_ratio_p95_p05"] == pytest.approx(19.0, rel=1e-2) and new["weight_ratio"] > 19
+    # A constant critic: every score 0.5, the weighted prior is the constant prior (no division by zero).
+    offset, temperature = score_calibration(tf.fill([64], 3.0), "calibrated")
+    assert float(offset) == 3.0 and float(temperature) > 0
+    with pytest.raises(ValueError, match="score_q95"):
+        score_calibration(tf.zeros([8]), "calibrated", q95=0.4)
+    with pytest.raises(ValueError, match="score must be"):
+        WeightedPriorGAN(networks.mlp(2, 2, (), name="generator"), networks.mlp(2, 1, (), name="discriminator"),
+                         Prior("uniform", 2), dataset="ring8", score="nope")
+
+
+def test_score_modes_of_the_entries():
+    """New Wasserstein entries calibrate; the standard GAN loss keeps Eq. 2 (σ of the logit); the golden case,
+    weighted_prior_grid25 and every checkpoint saved with ``score="auto"`` keep the centred score."""
+    def mode(name, **overrides):
+        return score_mode(build_model(configs.resolve(name, overrides=overrides or None)))
+
+    assert mode("weighted_prior_ring8") == "calibrated"
+    assert mode("weighted_prior", loss="non_saturating", gp_weight=0.0) == "sigmoid"
+    assert mode("weighted_prior_mnist") == "sigmoid"
+    assert mode("weighted_prior_grid25") == "centered"
+    assert mode("masked_prior_ring8") == "centered"
+    assert mode("weighted_prior", method_kwargs={"presample": 64}) == "centered"  # tests/golden.py's case
+
+
+def test_score_spread_is_written_to_metrics_json_for_learned_priors_only():
+    from train.run import evaluate_checkpoint
+    from zoo.core.model import GAN
+
+    model = _critic(_score_model(WeightedPriorGAN, presample=256), 2.0, 0.0)
+    model.loss_name, model.score = "wasserstein_gp", "calibrated"
+    metrics = evaluate_checkpoint(model, {"dataset": "ring8"})
+    spread = metrics["score_spread"]
+    assert spread["score"] == "calibrated" and spread["presample"] == 256
+    assert spread["s_p05"] == pytest.approx(0.05, abs=1e-3) and spread["s_p95"] == pytest.approx(0.95, abs=1e-3)
+    assert spread == score_spread(model)  # a fixed seed: the same figures again
+    plain = GAN(model.generator, model.discriminator, Prior("uniform", 2), dataset="ring8")
+    assert "score_spread" not in evaluate_checkpoint(plain, {"dataset": "ring8"})
+    assert plain.checkpoint_metrics() == {}
+
+
 def test_masked_at_generation_on_a_constant_prior_gan():
     from zoo.core.model import GAN
 
@@ -209,11 +287,12 @@ def test_multimodal_covering_prior_defaults_to_the_number_of_modes():
 @pytest.mark.parametrize("cls", [WeightedPriorGAN, MaskedPriorGAN])
 def test_save_load_round_trip_gives_identical_samples(cls, tmp_path):
     model = _score_model(cls, presample=123, rate=0.3, weight="square")
-    model.score = "centered"
+    model.score, model.score_q95 = "calibrated", 0.9
     checkpoint.save(model, tmp_path / "m")
     loaded = checkpoint.load(tmp_path / "m")
     assert type(loaded) is cls
-    assert (loaded.presample, loaded.rate, loaded.weight, loaded.score) == (123, 0.3, "square", "centered")
+    assert (loaded.presample, loaded.rate, loaded.weight, loaded.score, loaded.score_q95) == \
+        (123, 0.3, "square", "calibrated", 0.9)
     for prior in ("masked", "weighted", "constant"):
         np.testing.assert_array_equal(loaded.sample(64, seed=9, prior=prior), model.sample(64, seed=9, prior=prior))
     np.testing.assert_array_equal(loaded.sample(64, seed=9), model.sample(64, seed=9))

@@ -14,6 +14,7 @@ from scripts import (
     goerttler_mnist_hist,
     goerttler_ring_emd,
     learned_prior_plot,
+    learned_prior_seeds,
     logan_figures,
     logan_mnist,
     logan_toy_study,
@@ -135,6 +136,33 @@ def test_goerttler_ring_emd(tmp_path):
     assert len(_table_rows(md)) == len(goerttler_ring_emd.LABELS) + 1  # the EMD table and one sweep row
     assert {p.name for p in results.iterdir()} == {"goerttler_ring_emd.json", "goerttler_ring_emd.md",
                                                    "goerttler_learned_prior.png", "goerttler_rate_sweep.png"}
+
+
+@pytest.mark.slow
+def test_learned_prior_seeds(tmp_path, capsys):
+    results, runs = tmp_path / "results", tmp_path / "runs"
+    argv = ["--seeds", "0", "--steps", STEPS, "--sampling-seeds", "0", "1", "--n-eval", "200",
+            "--runs-dir", str(runs), "--results-dir", str(results)]
+    assert learned_prior_seeds.main(argv) == 0
+    result = json.loads((results / "learned_prior_seeds.json").read_text())
+    assert result["config"]["name"] == "weighted_prior_ring8" and result["config"]["steps"] == int(STEPS)
+    assert result["config"]["method_kwargs"]["score"] == "auto_calibrated"
+    row = result["weighted"]["0"]
+    assert row["learned"]["emd"]["mean"] > 0 and row["constant_sampling"]["emd"]["mean"] > 0
+    assert row["emd_ratio"] == pytest.approx(row["learned"]["emd"]["mean"] / row["constant_sampling"]["emd"]["mean"])
+    assert set(row["spread"]) == {"centered", "calibrated", "trained"}
+    assert row["spread"]["calibrated"]["s_p05"] == pytest.approx(0.05, abs=1e-3)
+    assert result["summary"]["weighted"]["median_seed"] == 0 and "0" in result["baseline"]
+    assert result["centered"]["0"]["score"] == "auto"  # the entry before the calibration, for comparison
+    # train.run's metrics.json: the score spread for the learned prior only (the constant-prior baseline has none).
+    assert json.loads((runs / "wp_ring8_s0" / "metrics.json").read_text())["score_spread"]["score"] == "calibrated"
+    assert "score_spread" not in json.loads((runs / "cp_ring8_s0" / "metrics.json").read_text())
+    md = (results / "learned_prior_seeds.md").read_text()
+    assert result["standard"]["0"]["spread"]["trained"]["score"] == "sigmoid"  # Eq. 2 with the standard loss
+    assert len(_table_rows(md)) == 9  # per variant (calibrated, centred, standard): the seed, mean ± std, the paper
+    capsys.readouterr()
+    assert learned_prior_seeds.main(argv + ["--skip-baseline", "--skip-centered", "--skip-standard"]) == 0  # reused
+    assert "reusing" in capsys.readouterr().out
 
 
 @pytest.mark.slow

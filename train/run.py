@@ -144,16 +144,19 @@ def _plot_samples(model, config, path, title=""):
 def evaluate_checkpoint(model, config) -> dict:
     """Metrics stored in ``metrics.json``, from :func:`eval.evaluate`: on vectors (mixtures, your own
     arrays) over 5 sampling seeds, on images the report of ``eval.image_report`` (``skipped`` with the
-    reason for image data without an evaluation classifier)."""
+    reason for image data without an evaluation classifier); then the method's own figures
+    (``model.checkpoint_metrics()``, e.g. a learned prior's ``score_spread``; none for most methods)."""
     from zoo import data
 
     if len(data.data_shape(config["dataset"])) == 1:
         from eval.api import evaluate
 
-        return evaluate(model, config["dataset"])
-    from eval.image_report import evaluate_checkpoint_images
+        metrics = evaluate(model, config["dataset"])
+    else:
+        from eval.image_report import evaluate_checkpoint_images
 
-    return evaluate_checkpoint_images(model, config["dataset"])
+        metrics = evaluate_checkpoint_images(model, config["dataset"])
+    return {**metrics, **model.checkpoint_metrics()}
 
 
 BACKUP = ".backup"

@@ -264,6 +264,11 @@ class GAN(keras.Model):
         ``metrics.json``. None for the plain GAN; the Dual Importance Weight GAN trains its auto-encoder."""
         return None
 
+    def checkpoint_metrics(self) -> dict:
+        """Method-specific figures ``train.run`` adds to ``metrics.json`` after the evaluation. Empty for the
+        plain GAN (its ``metrics.json`` holds the evaluation only); learned priors report their score spread."""
+        return {}
+
     def examples_per_step(self, batch_size: int) -> int:
         """Real examples one training step consumes: ``batch_size`` D inputs of ``pack`` samples for
         each update of the player with the most updates (WGAN's critic sees fresh data every update)."""

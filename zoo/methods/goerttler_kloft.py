@@ -10,9 +10,14 @@ instead (Sec. 3.1):
    s = σ(logit) (``docs/methods/learned_priors.md``). A Wasserstein critic f is only defined up to an additive
    constant (its loss E f(G(z)) − E f(x) ignores f + c), and that constant drifts freely in training
    (we measured trained critics at f ≈ −37 and f ≈ +9 everywhere, i.e. s ≈ 1e-16 or s ≈ 0.9999), so
-   for Wasserstein losses s = σ(f − f̄) with f̄ the mean critic value of the pre-sample
-   (``score="centered"``, the default there). Masking only ranks the scores and is unaffected;
-   for weighting it is what keeps w ∝ s from degenerating into a uniform or a hard-max prior;
+   for Wasserstein losses the critic value is centred: s = σ(f − f̄) with f̄ the mean critic value of the
+   pre-sample (``score="centered"``, what ``"auto"`` means for them, kept for the published
+   checkpoints). Centring alone leaves the critic's scale: a WGAN-GP critic varies by about one unit
+   over the z-plane, so s stays in 0.40–0.55 and w ∝ s barely weights (issue #13). ``score="calibrated"``
+   (the entries' default for Wasserstein losses) also fits a temperature on each pre-sample,
+   s = σ((f − f_mid)/T), so that the pre-sample's 5th and 95th percentile critic values score exactly
+   1 − q and q (``score_q95 = q``, default 0.95; :func:`score_calibration`). Masking only ranks the
+   scores and is unaffected by either;
 3. **resamples** m vectors from Z *with replacement* (multinomial, ``tfd.Categorical``;
    the paper leaves it open, its Fig. 1 d/f suggests it) with a probability mass function over Z that depends on the
    scores. The weighted prior uses p_i = w(s_i) / Σ_j w(s_j) (Def. 4, Eqs. 9–11); the masked prior
@@ -49,7 +54,8 @@ tfd = tfp.distributions
 
 __all__ = [
     "WEIGHT_FUNCTIONS", "GENERATION_PRIORS", "register_weight_function", "validate_weight_function",
-    "get_weight_function", "critic_values", "centered_scores", "prior_scores", "weighted_probs", "resample",
+    "get_weight_function", "critic_values", "SCORE_MODES", "score_mode", "centered_scores", "score_calibration",
+    "calibrated_scores", "prior_scores", "score_spread", "weighted_probs", "resample",
     "learned_prior_latent",
     "masked_at_generation", "WeightedPriorGAN", "masked_probs", "kept_count", "MaskedPriorGAN",
 ]
@@ -124,19 +130,87 @@ def critic_values(model: GAN, z, chunk: int = 8192) -> tf.Tensor:
     return tf.stop_gradient(tf.concat([value(z[i:i + chunk]) for i in range(0, static_n, chunk)], 0))
 
 
-def centered_scores(model: GAN) -> bool:
-    """Whether ``model``'s scores are centred: its ``score`` setting, else True for Wasserstein losses."""
+#: How a critic value f becomes a score s ∈ (0, 1) (Eq. 2): ``"sigmoid"`` σ(f); ``"centered"`` σ(f − f̄);
+#: ``"calibrated"`` σ((f − f_mid)/T) with a temperature fitted on the pre-sample; ``"auto_calibrated"``:
+#: calibrated for Wasserstein losses, sigmoid (Eq. 2 as is) otherwise, the registered methods' default;
+#: ``"auto"``: centred for Wasserstein losses, sigmoid otherwise (what every checkpoint published before
+#: the calibrated score was trained with, so it keeps that meaning).
+SCORE_MODES = ("auto", "auto_calibrated", "sigmoid", "centered", "calibrated")
+
+# Lower bound of the fitted temperature: only guards the division when the pre-sample's critic values
+# are all equal (then every score is 0.5 and the weighted prior is the constant prior, as it should be).
+_MIN_TEMPERATURE = 1e-6
+
+
+def score_mode(model: GAN) -> str:
+    """``model``'s score mode with ``"auto"`` (``"auto_calibrated"``) resolved: ``"centered"``
+    (``"calibrated"``) for Wasserstein losses, else ``"sigmoid"``."""
     mode = getattr(model, "score", "auto")
-    if mode == "auto":
-        return str(getattr(model, "loss_name", "")).startswith("wasserstein")
-    return mode == "centered"
+    if mode in ("auto", "auto_calibrated"):
+        if not str(getattr(model, "loss_name", "")).startswith("wasserstein"):
+            return "sigmoid"  # a classifier D: s = D(G(z)) = σ(logit), Eq. 2 as the paper has it
+        return "centered" if mode == "auto" else "calibrated"
+    return mode
 
 
-def prior_scores(model: GAN, z, offset=None, chunk: int = 8192) -> tf.Tensor:
-    """Scores s(z) = D(G(z)) of the paper, Eq. 2, as σ(logit − offset) ∈ (0, 1); shape ``[n]``.
+def centered_scores(model: GAN) -> bool:
+    """Whether ``model``'s scores are centred (``score="centered"``, or ``"auto"`` with a Wasserstein loss)."""
+    return score_mode(model) == "centered"
+
+
+def score_calibration(f, mode: str = "sigmoid", q95: float = 0.95):
+    """The (offset, temperature) that turn critic values ``f`` of a pre-sample into scores σ((f − offset)/T).
+
+    ``None`` means "not applied" (so the sigmoid and centred scores are computed exactly as before):
+
+    * ``"sigmoid"``: (None, None), s = σ(f), Eq. 2 for a classifier D whose logit is f;
+    * ``"centered"``: (f̄, None), s = σ(f − f̄);
+    * ``"calibrated"``: with f₀₅, f₉₅ the 5th and 95th percentiles of ``f``,
+      f_mid = (f₀₅ + f₉₅)/2 and T = (f₉₅ − f₀₅) / (2·logit(q95)), so that s(f₀₅) = 1 − q95 and
+      s(f₉₅) = q95 exactly (docs/methods/learned_priors.md). The critic's offset and its scale both
+      cancel: f and a·f + c (a > 0) give the same scores, which a Wasserstein critic needs because
+      neither is fixed by its loss.
+    """
+    if mode == "sigmoid":
+        return None, None
+    f = tf.reshape(tf.cast(f, tf.float32), [-1])
+    if mode == "centered":
+        return tf.reduce_mean(f), None
+    if mode != "calibrated":
+        raise ValueError(f"unknown score mode {mode!r}; known: {', '.join(SCORE_MODES)}")
+    if not 0.5 < float(q95) < 1.0:
+        raise ValueError(f"score_q95 must lie in (0.5, 1), got {q95}")
+    lo, hi = tf.unstack(tfp.stats.percentile(f, [5.0, 95.0], interpolation="linear"))
+    logit_q = math.log(q95 / (1.0 - q95))
+    return (lo + hi) / 2.0, tf.maximum((hi - lo) / (2.0 * logit_q), _MIN_TEMPERATURE)
+
+
+def _to_scores(f, offset, temperature) -> tf.Tensor:
+    # σ((f − offset)/T); the pieces that are None are skipped so that the old modes are bit-identical.
+    if offset is not None:
+        f = f - offset
+    if temperature is not None:
+        f = f / temperature
+    return tf.sigmoid(f)
+
+
+def calibrated_scores(model: GAN, z, chunk: int = 8192) -> tf.Tensor:
+    """Scores of the pre-sample ``z`` in ``model``'s score mode, its constants fitted on ``z`` itself.
+
+    This is what training resamples with (Sec. 3.1): offset and temperature come from the same
+    pre-sample whose masses they set (:func:`score_calibration`).
+    """
+    f = critic_values(model, z, chunk)
+    offset, temperature = score_calibration(f, score_mode(model), getattr(model, "score_q95", 0.95))
+    return _to_scores(f, offset, temperature)
+
+
+def prior_scores(model: GAN, z, offset=None, chunk: int = 8192, temperature=None) -> tf.Tensor:
+    """Scores s(z) = D(G(z)) of the paper, Eq. 2, as σ((logit − offset)/temperature) ∈ (0, 1); shape ``[n]``.
 
     ``offset`` is 0 by default; ``"mean"`` subtracts the mean critic value of ``z`` (the centred score
-    for Wasserstein critics, see the module doc); a number subtracts that number.
+    for Wasserstein critics, see the module doc); a number subtracts that number. ``temperature``
+    (default 1) divides afterwards (the calibrated score, :func:`score_calibration`).
 
     G and D run in inference mode: scoring must not move batch-norm statistics (the pre-sample is
     not the batch G is trained on), and the result must not depend on the batch it was computed in.
@@ -148,7 +222,33 @@ def prior_scores(model: GAN, z, offset=None, chunk: int = 8192) -> tf.Tensor:
         if offset != "mean":
             raise ValueError(f"offset must be a number, None or 'mean', got {offset!r}")
         offset = tf.reduce_mean(f)
-    return tf.sigmoid(f - offset) if offset is not None else tf.sigmoid(f)
+    return _to_scores(f, offset, temperature)
+
+
+def score_spread(model: GAN, n: int | None = None, seed: int = 0, mode: str | None = None) -> dict:
+    """How much the weighted prior weights: scores of a fresh pre-sample and the weights they get.
+
+    Draws a pre-sample of ``n`` latents (default: the model's pre-sample size, 1000 without one) with
+    ``seed``, scores it as training does (constants fitted on that pre-sample, :func:`calibrated_scores`;
+    ``mode`` overrides the model's score mode, e.g. to compare ``"centered"`` with ``"calibrated"``) and
+    returns the 5th/95th percentile and the extremes of s, and the ratios max w / min w and
+    w(s₉₅)/w(s₀₅) of the weights w(s) of Eq. 9 with the model's weight function. A ratio near 1 means
+    the weighted prior is nearly the constant prior (issue #13).
+    """
+    n = int(n or getattr(model, "presample", 1000))
+    mode = mode or score_mode(model)
+    z = model.prior.sample(n, seed=seed)
+    f = critic_values(model, z)
+    offset, temperature = score_calibration(f, mode, getattr(model, "score_q95", 0.95))
+    s = tf.maximum(_to_scores(f, offset, temperature), _MIN_SCORE)
+    fn = get_weight_function(getattr(model, "weight", "linear"))
+    w = np.asarray(fn(s), np.float64)
+    s = np.asarray(s, np.float64)
+    p05, p95 = np.percentile(s, [5.0, 95.0])
+    w05, w95 = (float(np.asarray(fn(tf.constant([v], tf.float32)))[0]) for v in (p05, p95))
+    return {"score": mode, "presample": n, "seed": int(seed), "s_p05": float(p05), "s_p95": float(p95),
+            "s_min": float(s.min()), "s_max": float(s.max()), "weight_ratio": float(w.max() / w.min()),
+            "weight_ratio_p95_p05": w95 / w05}
 
 
 def weighted_probs(scores, weight: Callable | str = "linear") -> tf.Tensor:
@@ -196,16 +296,18 @@ def _weighted_latent(model, n, weight, seed, max_rounds=1000):
     fn = get_weight_function(weight)
     w_max = float(fn(tf.constant([1.0]))[0])
     seeds = _round_seeds(seed, 2 * max_rounds + 1)
-    offset = None
-    if centered_scores(model):
-        # The centring constant is the mean critic value under p_z, estimated once per call on 10⁴ z.
-        offset = tf.reduce_mean(critic_values(model, model.prior.sample(10_000, seed=seeds[-1])))
+    offset = temperature = None
+    mode = score_mode(model)
+    if mode != "sigmoid":
+        # The centring (and temperature) constants are those of p_z, estimated once per call on 10⁴ z.
+        offset, temperature = score_calibration(critic_values(model, model.prior.sample(10_000, seed=seeds[-1])),
+                                                mode, getattr(model, "score_q95", 0.95))
     kept, have, accept = [], 0, 0.5
     for r in range(max_rounds):
         todo = n - have
         k = int(min(max(math.ceil(1.2 * todo / max(accept, 1e-3)) + 16, todo), 1_000_000))
         z = model.prior.sample(k, seed=seeds[2 * r])
-        s = tf.maximum(prior_scores(model, z, offset), _MIN_SCORE)
+        s = tf.maximum(prior_scores(model, z, offset, temperature=temperature), _MIN_SCORE)
         u = tfd.Uniform(0.0, 1.0).sample(k, seed=seeds[2 * r + 1])
         mask = u * w_max < tf.cast(fn(s), tf.float32)
         accept = max(float(tf.reduce_mean(tf.cast(mask, tf.float32))), 1e-4)
@@ -263,7 +365,13 @@ class WeightedPriorGAN(GAN):
         rate: masking rate r ∈ (0, 1] used by the masked prior (:class:`MaskedPriorGAN`
             trains with it) and by ``sample(prior="masked")``.
         score: ``"sigmoid"`` (s = σ(D logit), Eq. 2), ``"centered"`` (s = σ(f − f̄), for critics defined
-            up to a constant) or ``"auto"`` (centred for Wasserstein losses, else sigmoid).
+            up to a constant), ``"calibrated"`` (s = σ((f − f_mid)/T) with T fitted on each pre-sample,
+            :func:`score_calibration`), ``"auto_calibrated"`` (calibrated for Wasserstein losses, else
+            sigmoid; the registered methods' default) or ``"auto"`` (centred for Wasserstein losses,
+            else sigmoid; the class default, so checkpoints saved before ``"calibrated"`` existed load
+            and sample unchanged).
+        score_q95: the calibrated score of the pre-sample's 95th percentile critic value (its 5th
+            percentile scores 1 − score_q95); only used by ``score="calibrated"``.
         **kwargs: :class:`zoo.core.model.GAN` arguments (networks, prior, loss, d_steps, ...).
     """
 
@@ -271,11 +379,14 @@ class WeightedPriorGAN(GAN):
     generation_prior = "weighted"
 
     def __init__(self, *args, presample: int = 1000, weight: str = "linear", rate: float = 0.5,
-                 score: str = "auto", **kwargs):
+                 score: str = "auto", score_q95: float = 0.95, **kwargs):
         super().__init__(*args, **kwargs)
-        if score not in ("auto", "sigmoid", "centered"):
-            raise ValueError(f"score must be 'auto', 'sigmoid' or 'centered', got {score!r}")
+        if score not in SCORE_MODES:
+            raise ValueError(f"score must be one of {', '.join(SCORE_MODES)}, got {score!r}")
+        if not 0.5 < float(score_q95) < 1.0:
+            raise ValueError(f"score_q95 must lie in (0.5, 1), got {score_q95}")
         self.score = score
+        self.score_q95 = float(score_q95)
         if int(presample) < 2:
             raise ValueError(f"presample must be >= 2, got {presample}")
         if not 0.0 < float(rate) <= 1.0:
@@ -288,9 +399,16 @@ class WeightedPriorGAN(GAN):
         self.weight_fn = get_weight_function(weight)
 
     def get_config(self):
-        """Base config plus the prior's hyperparameters (n, r, weight name, score mode)."""
+        """Base config plus the prior's hyperparameters (n, r, weight name, score mode and its constant)."""
         return {**super().get_config(), "presample": self.presample, "rate": self.rate, "weight": self.weight,
-                "score": self.score}
+                "score": self.score, "score_q95": self.score_q95}
+
+    def checkpoint_metrics(self) -> dict:
+        """``metrics.json`` figures of a learned prior: the score spread of a fresh pre-sample (:func:`score_spread`).
+
+        Called by ``train.run.evaluate_checkpoint``; it tells how far the weighted prior is from the constant one.
+        """
+        return {"score_spread": score_spread(self)}
 
     def resampling_probs(self, scores) -> tf.Tensor:
         """Mass of each pre-sampled z given its score: the weighted prior, Def. 4."""
@@ -307,7 +425,7 @@ class WeightedPriorGAN(GAN):
             raise ValueError(f"the pre-sample size n = {self.presample} must exceed the minibatch size "
                              f"m = {int(m)} (the paper, Sec. 3.1)")
         z = self.prior.sample(self.presample, seed=self.seed_generator.next())
-        probs = self.resampling_probs(prior_scores(self, z, "mean" if centered_scores(self) else None))
+        probs = self.resampling_probs(calibrated_scores(self, z))
         return resample(z, probs, batch_size, seed=self.seed_generator.next())
 
     def sample_latent(self, n, seed=None, prior: str | None = None, rate: float | None = None,
@@ -366,16 +484,20 @@ class MaskedPriorGAN(WeightedPriorGAN):
 # ReLU, D 3×FC128 tanh, batch 500, n = 1000) gave 2.8/8 modes after 10k steps (MODEL_CARDS.md).
 # `--loss non_saturating` is the paper's "standard GAN with the alternative loss".
 _PAPER = "Goerttler & Kloft 2019, CEUR-WS Vol-2454 (no arXiv version)"
+# The weighted prior scores its Wasserstein critic with the calibrated score (issue #13: centred scores span
+# only 0.40-0.55, so w ∝ s barely weights). weighted_prior_grid25 keeps the centred score it was published with.
 register_method("weighted_prior", WeightedPriorGAN,
                 {"dataset": "ring8", "loss": "wasserstein_gp", "gp_weight": 10.0, "d_optimizer": TTUR_D,
-                 "method_kwargs": {"presample": 512, "weight": "linear", "rate": 0.5}}, paper=_PAPER)
+                 "method_kwargs": {"presample": 512, "weight": "linear", "rate": 0.5,
+                                   "score": "auto_calibrated", "score_q95": 0.95}}, paper=_PAPER)
 register_method("masked_prior", MaskedPriorGAN,
                 {"dataset": "ring8", "loss": "wasserstein_gp", "gp_weight": 10.0, "d_optimizer": TTUR_D,
                  "method_kwargs": {"presample": 512, "rate": 0.5}}, paper=_PAPER)
 
 register_entry("weighted_prior_ring8", "weighted_prior", "ring8", steps=10_000)
 register_entry("masked_prior_ring8", "masked_prior", "ring8", steps=10_000)
-register_entry("weighted_prior_grid25", "weighted_prior", "grid25", steps=20_000)
+register_entry("weighted_prior_grid25", "weighted_prior", "grid25", steps=20_000,
+               method_kwargs={"presample": 512, "weight": "linear", "rate": 0.5})
 # The masked prior on the grid adds the prior to gan_grid25 instead, with the paper's "standard GAN with the
 # alternative loss": on the WGAN-GP recipe it captured 7/25 modes (MODEL_CARDS.md has both recipes).
 _STANDARD_LOSS = {"loss": "non_saturating", "gp_weight": 0.0,
