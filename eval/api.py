@@ -30,7 +30,7 @@ import numpy as np
 
 from eval import defaults
 
-__all__ = ["METRICS", "EvaluationError", "Reference", "evaluate", "resolve_reference"]
+__all__ = ["METRICS", "EvaluationError", "Reference", "digit_metrics", "evaluate", "resolve_reference"]
 
 
 class EvaluationError(ValueError):
@@ -142,6 +142,13 @@ def resolve_reference(reference, classifier=None) -> Reference:
     return Reference("unscored", name, reason=f"no evaluation classifier for {name!r} here (the MNIST "
                      f"classifier scores mnist and stacked_mnist; --classifier inception gives the Inception "
                      f"score of any images)")
+
+
+def digit_metrics(dataset: str, third_party: bool = False) -> list[str]:
+    """Every digit metric that applies to ``dataset`` (``modes`` only on stacked MNIST), with the costly
+    third-party count when ``third_party``: the full report of a checkpoint or of saved samples."""
+    return [m for m in METRICS["digits"] if (m != "modes" or dataset == "stacked_mnist")
+            and (m != "third_party" or third_party)]
 
 
 def _is_scorer(obj) -> bool:

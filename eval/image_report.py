@@ -28,14 +28,13 @@ def evaluate_checkpoint_images(model, dataset: str, num_samples: int | None = No
     ``third_party`` (True or a dict of :func:`eval.third_party.third_party_missing_modes` keyword
     arguments) also counts the test split's missing-mode images with a third-party discriminator.
     """
-    from eval.api import METRICS, evaluate
+    from eval.api import digit_metrics, evaluate
     from eval.classifier import ChecksumError
 
     if dataset not in DATASETS:
         return {"dataset": dataset, "n": 0, "skipped": f"no evaluation classifier for {dataset!r} "
                 f"(supported: {', '.join(DATASETS)})", "scalars": {}}
-    metrics = [m for m in METRICS["digits"] if (m != "modes" or dataset == "stacked_mnist")
-               and (m != "third_party" or third_party)]
+    metrics = digit_metrics(dataset, bool(third_party))
     try:
         result = evaluate(model, dataset, metrics, num=num_samples, seed=seed, classifier=classifier,
                           third_party=third_party if isinstance(third_party, dict) else None, **kwargs)

@@ -252,9 +252,9 @@ def _run(args) -> int:
             _check_digits(dataset)
         metrics = args.metrics
         if metrics is None and ref.kind == "digits" and third_party:
-            from eval.api import METRICS
+            from eval.api import digit_metrics
 
-            metrics = [m for m in METRICS["digits"] if m != "modes" or dataset == "stacked_mnist"]
+            metrics = digit_metrics(dataset, third_party=True)
         result = evaluate_any(samples, ref, metrics, runs=args.runs, seed=args.seed,
                               third_party=third_party or None)
         result["samples"] = str(args.samples)
