@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -52,6 +53,15 @@ def train_run(config: dict, out, reuse: bool = True, *, published: bool = True, 
         print(f"reusing {folder}", flush=True)
         # A published entry is loaded by name, so the registry's hashes are checked.
         return zoo.load(config["name"]) if folder.parent == REPO / "checkpoints" else checkpoint.load(folder)
+    from train.run import BACKUP, resume_state
+
+    try:
+        resume_state(out, config)
+    except RuntimeError as err:
+        # A script's run folder is its own scratch space: the resume state of a run with another config
+        # (an earlier version of the script) or a damaged one cannot be resumed, so it is started afresh.
+        print(f"starting afresh: {err}", flush=True)
+        shutil.rmtree(Path(out) / BACKUP)
     return train(config, out, verbose=0, plot_every=0, evaluate=evaluate, callbacks=callbacks)
 
 

@@ -117,12 +117,16 @@ class DIWGAN(GAN):
         k: the exponent of both importance weights (Eq. 2).
         memory: N, the number of past generated batches in w_g's KDE (and w_r's memory).
         bandwidth: the KDE bandwidth in code units (None: Scott's rule on the real codes).
+        real_set: how S_r is drawn from the real codes' KDE: ``"kde"``, a KDE draw (a random real code
+            plus Gaussian noise of the bandwidth); ``"data"``, the KDE's centres themselves (random real
+            codes, no noise), so no target lies off the data manifold (docs/methods/diw_gan.md).
         ae_steps: Adam steps of the auto-encoder's pre-training.
         **kwargs: :class:`zoo.core.model.GAN` arguments.
     """
 
     def __init__(self, *args, ae_encoder, ae_decoder, batch_size: int = 256, alpha: float = 1.0, k: float = 1.0,
-                 memory: int = 10, bandwidth: float | None = None, ae_steps: int = 2000, **kwargs):
+                 memory: int = 10, bandwidth: float | None = None, real_set: str = "kde", ae_steps: int = 2000,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         if self.pack != 1:
             raise ValueError("DIW-GAN pairs single samples; packing (pack > 1) is not supported")
@@ -133,12 +137,15 @@ class DIWGAN(GAN):
             raise ValueError(f"alpha and k must be >= 0, got {alpha} and {k}")
         if bandwidth is not None and not float(bandwidth) > 0:
             raise ValueError(f"bandwidth must be > 0 or None, got {bandwidth}")
+        if real_set not in ("kde", "data"):
+            raise ValueError(f"real_set must be 'kde' or 'data', got {real_set!r}")
         self.ae_encoder = deserialize(ae_encoder)
         self.ae_decoder = deserialize(ae_decoder)
         self.ae_encoder.trainable = False  # frozen after pre-training: it is no player's network
         self.ae_decoder.trainable = False
         self.batch_size, self.alpha, self.k = int(batch_size), float(alpha), float(k)
         self.memory, self.bandwidth, self.ae_steps = int(memory), bandwidth, int(ae_steps)
+        self.real_set = real_set
         code_dim = int(self.ae_encoder.output_shape[-1])
         # The method's state, saved with the model and kept by the resume state.
         self.real_codes = self.add_weight(shape=(self.batch_size, code_dim), initializer="zeros",
@@ -155,7 +162,8 @@ class DIWGAN(GAN):
         """GAN's config plus the auto-encoder and the DIW hyperparameters."""
         return {**super().get_config(), "ae_encoder": serialize(self.ae_encoder),
                 "ae_decoder": serialize(self.ae_decoder), "batch_size": self.batch_size, "alpha": self.alpha,
-                "k": self.k, "memory": self.memory, "bandwidth": self.bandwidth, "ae_steps": self.ae_steps}
+                "k": self.k, "memory": self.memory, "bandwidth": self.bandwidth, "real_set": self.real_set,
+                "ae_steps": self.ae_steps}
 
     @classmethod
     def build_networks(cls, config: dict, latent_dim: int) -> dict:
@@ -200,10 +208,13 @@ class DIWGAN(GAN):
         codes = np.concatenate([np.asarray(self.ae_encoder(real[i:i + 2000], training=False))
                                 for i in range(0, len(real), 2000)])
         h = self.bandwidth or scott_bandwidth(codes)
-        # S_r: one batch drawn from the KDE of the encoded real data, fixed for the whole run (Sec. 3).
+        # S_r: one batch drawn from the KDE of the encoded real data, fixed for the whole run (Sec. 3):
+        # a KDE draw is a random centre plus kernel noise; "data" keeps the centres, because the noise
+        # (Scott's h is about half a code's std) puts targets between the modes.
         rng = np.random.default_rng(seed)
         pick = codes[rng.integers(0, len(codes), self.batch_size)]
-        self.real_codes.assign((pick + rng.normal(0.0, h, pick.shape)).astype(np.float32))
+        noise = rng.normal(0.0, h, pick.shape)
+        self.real_codes.assign((pick + (noise if self.real_set == "kde" else 0.0)).astype(np.float32))
         self.kde_bandwidth.assign(h)
         return {"ae_final_mse": loss, "ae_steps": self.ae_steps, "bandwidth": float(h),
                 "code_dim": int(codes.shape[1]), "seconds": round(time.time() - start, 2)}
