@@ -314,11 +314,37 @@ def test_cli_loss_and_penalty_flags(capsys):
     assert (shown["loss"], shown["gp_weight"]) == ("lol2", 0.0)
 
 
-def test_cifar10_configuration_runs_on_mock_data():
-    """The paper's CIFAR-10 BiGAN (32×32, lol1, λ = 1, z ~ U(-1,1)^128) trains a step on mock data.
+def _structure(net):
+    """``(layer type, output shape without the batch axis)`` of every layer after the inputs."""
+    return [(type(layer).__name__, tuple(layer.output.shape[1:])) for layer in net.layers
+            if not isinstance(layer, keras.layers.InputLayer)]
 
-    One eager ``train_step`` on a batch of the real input pipeline (tfds mock data): no graph compile,
-    so the test stays fast.
+
+# The authors' CIFAR-10 networks: image_models.py (DCGAN._generator, BIGAN._encoder, BIGAN._discriminator
+# with DCGAN._full_conv) under image_train.py's CIFAR-10 config (s 32, lvls 3, 4×4 kernels, gf = df = 64,
+# z 128, lrelu, tanh output, BN in G and E only). docs/methods/logan.md holds the same table in prose.
+_LRELU, _BN = "LeakyReLU", "BatchNormalization"
+AUTHORS_G = [("Dense", (4096,)), (_BN, (4096,)), (_LRELU, (4096,)), ("Reshape", (4, 4, 256)),
+             ("Conv2DTranspose", (8, 8, 128)), (_BN, (8, 8, 128)), (_LRELU, (8, 8, 128)),
+             ("Conv2DTranspose", (16, 16, 64)), (_BN, (16, 16, 64)), (_LRELU, (16, 16, 64)),
+             ("Conv2DTranspose", (32, 32, 3))]
+AUTHORS_E = [("Conv2D", (16, 16, 64)), (_BN, (16, 16, 64)), (_LRELU, (16, 16, 64)),
+             ("Conv2D", (8, 8, 128)), (_BN, (8, 8, 128)), (_LRELU, (8, 8, 128)),
+             ("Conv2D", (4, 4, 256)), (_BN, (4, 4, 256)), (_LRELU, (4, 4, 256)),
+             ("Flatten", (4096,)), ("Dense", (128,))]
+AUTHORS_D = [("Conv2D", (16, 16, 64)), (_LRELU, (16, 16, 64)), ("Conv2D", (8, 8, 128)), (_LRELU, (8, 8, 128)),
+             ("Conv2D", (4, 4, 256)), (_LRELU, (4, 4, 256)), ("Conv2D", (1, 1, 512)), (_LRELU, (1, 1, 512)),
+             ("Flatten", (512,)), ("Concatenate", (640,)), ("Dense", (640,)), (_LRELU, (640,)), ("Dense", (1,))]
+
+
+def test_cifar10_configuration_has_the_authors_networks_and_trains_on_mock_data():
+    """``logan_bigan_cifar10`` builds the networks of the authors' image_models.py and trains on mock data.
+
+    The paper's CIFAR-10 BiGAN (32×32, lol1, λ = 1, z ~ U(-1,1)^128, Adam 1e-4 (0.5, 0.9), batch 64):
+    layer by layer as in the authors' code (lrelu in G, BN on every hidden layer of G and E with decay
+    0.9, D's head FC after concatenating its full-map conv features with z), then two eager
+    ``train_step``s on batches of the real input pipeline (tfds mock data): no graph compile, so the test
+    stays fast.
     """
     import tensorflow_datasets as tfds
 
@@ -327,14 +353,33 @@ def test_cifar10_configuration_runs_on_mock_data():
 
     config = configs.resolve("logan_bigan", "cifar10")
     assert config["name"] == "logan_bigan_cifar10"
-    assert (config["loss"], config["penalty"], config["gp_weight"], config["prior"]["dim"], config["kernel"]) == \
-        ("lol1", "pairwise", 1.0, 128, 4)
+    assert (config["loss"], config["penalty"], config["gp_weight"], config["prior"], config["kernel"],
+            config["base"], config["batch_size"], config["d_steps"]) == \
+        ("lol1", "pairwise", 1.0, {"kind": "uniform", "dim": 128}, 4, 64, 64, None)
+    assert config["optimizer"] == {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}
     model = build_model(config)
+    g, e, d = model.generator, model.encoder, model.discriminator
+    assert (_structure(g), _structure(e), _structure(d)) == (AUTHORS_G, AUTHORS_E, AUTHORS_D)
+    assert g.layers[-1].activation is keras.activations.tanh and e.layers[-1].activation is keras.activations.tanh
+    norms = [layer for net in (g, e, d) for layer in net.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(norms) == 6 and all(layer.momentum == 0.9 for layer in norms)  # none in D
+    assert all(layer.negative_slope == pytest.approx(0.2)
+               for net in (g, e, d) for layer in net.layers if isinstance(layer, keras.layers.LeakyReLU))
+    # D's last conv spans the whole 4×4 map; z joins its 512 features, then FC 640 and the logit.
+    full_map = [layer for layer in d.layers if isinstance(layer, keras.layers.Conv2D)][-1]
+    assert (full_map.kernel_size, full_map.padding) == ((4, 4), "valid")
+    concat = next(layer for layer in d.layers if isinstance(layer, keras.layers.Concatenate))
+    assert [t.shape[-1] for t in concat.input] == [512, 128] and concat.input[1] is d.inputs[1]
+    assert model.d_steps == 1
+
     model.compile()
     with tfds.testing.mock_data(num_examples=8):
-        batch = next(iter(data.dataset("cifar10", 4)))
-    assert batch.shape == (4, 32, 32, 3)
-    logs = model.train_step(batch)
-    assert all(np.isfinite(float(v)) for v in logs.values()) and float(logs["d_gp"]) > 0
-    assert model.generator.output_shape == (None, 32, 32, 3)
-    assert model.reconstruct(batch.numpy()[:2]).shape == (2, 32, 32, 3)
+        batches = list(data.dataset("cifar10", 4).take(2))
+    assert [b.shape for b in batches] == [(4, 32, 32, 3)] * 2
+    before = [v.numpy().copy() for v in d.trainable_variables]
+    for batch in batches:
+        logs = model.train_step(batch)
+        assert all(np.isfinite(float(v)) for v in logs.values()) and float(logs["d_gp"]) > 0
+    assert all((a != b.numpy()).any() for a, b in zip(before, d.trainable_variables))
+    assert int(model.d_optimizer.iterations) == int(model.g_optimizer.iterations) == 2  # lol1: one D step per G step
+    assert model.reconstruct(batches[0].numpy()[:2]).shape == (2, 32, 32, 3)

@@ -165,6 +165,52 @@ def test_dcgan_shapes():
         networks.dcgan_generator(8, (30, 30, 1))
 
 
+def _kinds(net):
+    """Layer types of a network after its inputs, in order."""
+    return [type(layer).__name__ for layer in net.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+# The DCGAN networks the published image entries use (28×28: two stride-2 levels); the options' defaults
+# must keep building exactly these.
+_G = ["Dense", "BatchNormalization", "ReLU", "Reshape", "Conv2DTranspose", "BatchNormalization", "ReLU",
+      "Conv2DTranspose"]
+_E = ["Conv2D", "LeakyReLU", "Conv2D", "BatchNormalization", "LeakyReLU", "Flatten", "Dense"]
+_D = ["Conv2D", "LeakyReLU", "Conv2D", "LeakyReLU", "Flatten", "Dense"]
+_JOINT_D = [*_D[:-1], "Concatenate", "Dense", "LeakyReLU", "Dense"]
+
+
+@pytest.mark.parametrize("method", ["dcgan", "logan_bigan", "mrgan", "mdgan", "veegan"])
+def test_dcgan_options_reach_every_method_and_default_to_the_published_networks(method):
+    """g_activation, bn_momentum, e_bn_first, d_features and d_joint_hidden shape every DCGAN a method
+    builds (through ``networks.dcgan_kwargs``); left at their defaults they change nothing."""
+    small = {"base": 4, "prior": {"kind": "uniform", "dim": 3}}
+    default = build_model(configs.resolve(method, "mnist", small))
+    joint = default.discriminator.inputs[1:] != []
+    discriminators = [n for n in ("discriminator", "discriminator2") if hasattr(default, n)]
+    assert _kinds(default.generator) == _G
+    assert [_kinds(getattr(default, n)) for n in discriminators] == [_JOINT_D if joint else _D] * len(discriminators)
+    if hasattr(default, "encoder"):
+        assert _kinds(default.encoder) == _E
+    norms = [layer for layer in default.generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert all(layer.momentum == 0.99 for layer in norms)
+
+    options = {"g_activation": "lrelu", "bn_momentum": 0.9, "e_bn_first": True, "d_features": 8,
+               "d_joint_hidden": [6, 5]}
+    model = build_model(configs.resolve(method, "mnist", {**small, **options}))
+    assert _kinds(model.generator) == [k.replace("ReLU", "LeakyReLU") for k in _G]
+    for name in discriminators:
+        d = getattr(model, name)
+        full_map = [layer for layer in d.layers if isinstance(layer, keras.layers.Conv2D)][-1]
+        assert (full_map.filters, full_map.kernel_size, full_map.padding) == (8, (7, 7), "valid")
+        units = [layer.units for layer in d.layers if isinstance(layer, keras.layers.Dense)]
+        assert units == ([6, 5, 1] if joint else [1])
+    nets = [model.generator] + ([model.encoder] if hasattr(model, "encoder") else [])
+    norms = [layer for net in nets for layer in net.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert all(layer.momentum == 0.9 for layer in norms)
+    if hasattr(model, "encoder"):
+        assert _kinds(model.encoder)[:3] == ["Conv2D", "BatchNormalization", "LeakyReLU"]
+
+
 def test_one_vs_two_replicas_give_the_same_step():
     """One step with 1 and 2 replicas from the same weights must agree (docs/methods/baselines.md#training-loop)."""
     devices = tf.config.list_logical_devices("CPU")

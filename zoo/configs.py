@@ -49,6 +49,10 @@ def _optional(check):
     return lambda v: None if v is None else check(v)
 
 
+def _fraction(v):
+    return None if _is_num(v) and 0 <= v <= 1 else "a number in [0, 1]"
+
+
 def _non_negative(v):
     return None if _is_num(v) and v >= 0 else "a finite number >= 0"
 
@@ -107,6 +111,16 @@ class Config:
                    _one_of(None, "logan"))
     base: int = _f(32, "DCGAN channels at full resolution", _positive_int)
     kernel: int = _f(5, "DCGAN kernel size", _positive_int)
+    g_activation: str = _f("relu", "DCGAN generator's hidden activation: relu (Radford et al.), lrelu (slope 0.2, "
+                           "LOGAN's image nets) or any Keras activation name; MLPs use activation", _string)
+    bn_momentum: float = _f(0.99, "momentum of the batch-norm moving statistics of the DCGAN generator and "
+                            "encoder (Keras' 0.99; LOGAN's code 0.9)", _fraction)
+    e_bn_first: bool = _f(False, "batch-normalise the DCGAN encoder's first conv too (LOGAN's encoder normalises "
+                          "every conv, DCGAN's convention skips the first)", _bool)
+    d_features: int = _f(None, "units of a lrelu layer over the whole last feature map of a DCGAN discriminator "
+                         "(LOGAN: 8·base); None: the flattened convs feed the head", _optional(_positive_int))
+    d_joint_hidden: list = _f([512], "widths of the lrelu FC layers of a DCGAN joint discriminator D(x, z) after "
+                              "concat(image features, z) (encoder methods)", _layers)
     prior: dict = _f({"kind": "uniform", "dim": 2}, "latent prior: zoo.core.priors.Prior arguments", _dict)
     loss: str = _f("non_saturating", "adversarial loss (zoo.core.losses.LOSSES)", _string)
     d_steps: int = _f(None, "D updates per G update (None: the loss's own, 5 for Wasserstein)",

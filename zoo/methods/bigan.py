@@ -74,7 +74,7 @@ class BiGAN(GAN):
         unit-scaling init (1.43). ``dcgan``: :func:`zoo.core.networks.dcgan_generator`,
         :func:`~zoo.core.networks.dcgan_encoder` (BN, tanh output matching U(-1, 1)) and
         :func:`~zoo.core.networks.dcgan_discriminator` with ``z_dim`` (no BN, so the gradient penalties
-        stay per sample).
+        stay per sample), with the config's DCGAN options (:func:`~zoo.core.networks.dcgan_kwargs`).
         """
         from zoo.data import data_shape
 
@@ -89,9 +89,9 @@ class BiGAN(GAN):
             d = networks.joint_mlp(x_dim, latent_dim, config["d_hidden"], act, name="discriminator",
                                    hidden_initializer=init)
         else:
-            g = networks.dcgan_generator(latent_dim, shape, config["base"], config["kernel"])
-            e = networks.dcgan_encoder(shape, latent_dim, config["base"], config["kernel"])
-            d = networks.dcgan_discriminator(shape, config["base"], config["kernel"], z_dim=latent_dim)
+            g = networks.dcgan_generator(latent_dim, shape, **networks.dcgan_kwargs(config, "generator"))
+            e = networks.dcgan_encoder(shape, latent_dim, **networks.dcgan_kwargs(config, "encoder"))
+            d = networks.dcgan_discriminator(shape, z_dim=latent_dim, **networks.dcgan_kwargs(config, "discriminator"))
         return {"generator": g, "discriminator": d, "encoder": e}
 
     @classmethod

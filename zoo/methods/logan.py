@@ -33,8 +33,14 @@ register_entry("logan_dcgan_mnist", "logan_dcgan", "mnist", steps=4_000)
 register_entry("logan_dcgan_stacked_mnist", "logan_dcgan", "stacked_mnist", steps=3_000)
 # The paper's CIFAR-10 BiGAN (its image_train.py config): 32×32, 3 levels, 4×4 kernels, 64 filters,
 # z ~ U(-1,1)^128, lol1, λ = 1, batch 64. A configuration users with the data run; not trained here.
+# Its networks are those of the authors' image_models.py (docs/methods/logan.md, "authors' image_models.py
+# vs ours"): lrelu in G, BN (decay 0.9) after every hidden layer of G and E, E's first conv included; D ends
+# its convs with a lrelu layer over the last 4×4 map (8·64 units), then one lrelu FC as wide as that
+# layer concatenated with z (512 + 128), then the logit.
+_LOGAN_IMAGE_NETS = {"g_activation": "lrelu", "bn_momentum": 0.9, "e_bn_first": True, "d_features": 512,
+                     "d_joint_hidden": [512 + 128]}
 register_entry("logan_bigan_cifar10", "logan_bigan", "cifar10", gp_weight=1.0, base=64, kernel=4,
-               prior={"kind": "uniform", "dim": 128}, batch_size=64)
+               prior={"kind": "uniform", "dim": 128}, batch_size=64, **_LOGAN_IMAGE_NETS)
 # Table 2's "Vanilla" row on MNIST (scripts.logan_mnist): logan_bigan_mnist's BiGAN without the logit loss
 # and the pair-wise penalty (loss v, same networks, batch, optimizer and steps).
 register_entry("bigan_mnist", "bigan", "mnist", steps=4_000)

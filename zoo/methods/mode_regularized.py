@@ -54,13 +54,14 @@ def _plain_networks(config: dict, latent_dim: int, extra_discriminators: int = 0
             nets[name] = networks.mlp(shape[0], 1, config["d_hidden"], config["d_activation"] or config["activation"],
                                       name=name)
         else:
-            nets[name] = networks.dcgan_discriminator(shape, config["base"], config["kernel"], name=name)
+            nets[name] = networks.dcgan_discriminator(shape, name=name,
+                                                      **networks.dcgan_kwargs(config, "discriminator"))
     if config["network"] == "mlp":
         out = "tanh" if config["prior"].get("kind", "uniform") == "uniform" else None
         nets["encoder"] = networks.mlp(shape[0], latent_dim, config["e_hidden"] or config["g_hidden"],
                                        config["activation"], out, name="encoder")
     else:
-        nets["encoder"] = networks.dcgan_encoder(shape, latent_dim, config["base"], config["kernel"])
+        nets["encoder"] = networks.dcgan_encoder(shape, latent_dim, **networks.dcgan_kwargs(config, "encoder"))
     return nets
 
 

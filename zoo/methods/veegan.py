@@ -69,9 +69,9 @@ class VEEGAN(BiGAN):
             nets["discriminator"] = networks.joint_mlp(shape[0], code_dim, config["d_hidden"], act,
                                                        name="discriminator")
         else:
-            nets["encoder"] = networks.dcgan_encoder(shape, code_dim, config["base"], config["kernel"])
-            nets["discriminator"] = networks.dcgan_discriminator(shape, config["base"], config["kernel"],
-                                                                 z_dim=code_dim)
+            nets["encoder"] = networks.dcgan_encoder(shape, code_dim, **networks.dcgan_kwargs(config, "encoder"))
+            nets["discriminator"] = networks.dcgan_discriminator(
+                shape, z_dim=code_dim, **networks.dcgan_kwargs(config, "discriminator"))
         return nets
 
     # ------------------------------------------------------------------ the game
