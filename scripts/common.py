@@ -12,11 +12,26 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["REPO", "RESULTS", "finished_run", "train_run", "mean_std", "fmt", "mnist_images", "write_json",
-           "write_text", "write_report", "write_results", "report_head"]
+__all__ = ["REPO", "RESULTS", "same_config", "finished_run", "train_run", "mean_std", "fmt", "mnist_images",
+           "write_json", "write_text", "write_report", "write_results", "report_head"]
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "results"
+
+
+def same_config(recorded: dict | None, config: dict) -> bool:
+    """Whether ``recorded`` (a config kept in a result or checkpoint file) trains exactly ``config``.
+
+    A key added to the schema after ``recorded`` was written counts at its schema default, the value
+    that keeps the behaviour of the version that wrote it, so new options do not invalidate results.
+    """
+    from zoo import configs
+
+    if recorded is None:
+        return False
+    defaults = configs.schema_defaults()
+    filled = {**{k: v for k, v in defaults.items() if k not in recorded}, **recorded}
+    return json.loads(json.dumps(filled)) == json.loads(json.dumps(config))
 
 
 def finished_run(config: dict, out, published: bool = True) -> Path | None:
@@ -30,7 +45,8 @@ def finished_run(config: dict, out, published: bool = True) -> Path | None:
     wanted = json.loads(json.dumps(config))
     folders = ([REPO / "checkpoints" / str(config.get("name"))] if published else []) + [Path(out)]
     for folder in folders:
-        if (folder / "SHA256SUMS").is_file() and checkpoint.read_json(folder, "train_config.json") == wanted:
+        recorded = checkpoint.read_json(folder, "train_config.json") if (folder / "SHA256SUMS").is_file() else None
+        if same_config(recorded, wanted):
             return folder
     return None
 

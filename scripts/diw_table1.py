@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, train_run, write_json, write_report
+from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, same_config, train_run, write_json, write_report
 
 DATASETS = ("ring8", "grid25", "grid25_aniso", "cube27")
 METHODS = ("gan", "unrolled_gan", "veegan", "pacgan", "diw_gan")
@@ -65,7 +65,7 @@ def read_cell(path: Path, config: dict) -> dict | None:
     if not path.is_file():
         return None
     cell = json.loads(path.read_text())
-    if cell.get("config") != json.loads(json.dumps(config)):
+    if not same_config(cell.get("config"), config):
         return None
     samples = None if cell.get("samples") is None else np.asarray(cell["samples"], np.float32)
     return {"modes": cell["modes"], "hq": cell["hq"], "jsd": cell["jsd"], "samples": samples}
