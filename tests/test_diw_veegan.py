@@ -88,3 +88,23 @@ def test_veegan_players_and_losses():
     model.update(model.players[2], real)  # F's update leaves G alone
     assert all(np.array_equal(a, b.numpy()) for a, b in zip(snap["generator"], model.generator.trainable_variables))
     assert any(not np.array_equal(a, b.numpy()) for a, b in zip(snap["encoder"], model.encoder.trainable_variables))
+
+
+@pytest.mark.parametrize("real_set", ["data", "kde"])
+def test_diw_real_set_is_real_codes_or_kde_draws(real_set):
+    over = {**SMALL, "method_kwargs": {"ae_steps": 50, "real_set": real_set}}
+    config = configs.resolve("diw_gan", "ring8", over)
+    model = build_model(config)
+    model.compile()
+    info = model.pretrain(config)
+    # The pool pretrain encodes: 10 batches of 1,000 real samples of the run's seed.
+    real = np.concatenate([b.numpy() for b in data.dataset("ring8", 1000, seed=50_000 + config["seed"]).take(10)])
+    codes = model.ae_encoder(real, training=False).numpy()
+    s_r = model.real_codes.numpy()
+    nearest = np.sqrt(((s_r[:, None, :] - codes[None]) ** 2).sum(-1)).min(1)
+    if real_set == "data":  # every target is an encoded real sample
+        assert nearest.max() < 1e-5
+    else:  # KDE draws: a real code plus noise of the bandwidth, so off the encoded data
+        assert np.median(nearest) > 0.1 * info["bandwidth"]
+    with pytest.raises(ValueError, match="real_set"):
+        build_model(configs.resolve("diw_gan", "ring8", {**SMALL, "method_kwargs": {"real_set": "best"}}))
