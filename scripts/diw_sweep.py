@@ -61,6 +61,8 @@ def main(argv=None) -> int:
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--runs-dir", default=str(REPO / "runs" / "diw_sweep"), help="where runs are trained")
     p.add_argument("--results", default=str(RESULTS), help="where the table is written")
+    p.add_argument("--report-only", action="store_true",
+                   help="train nothing: tabulate the finished cells, 'not run' for the others")
     args = p.parse_args(argv)
     if args.steps < 1 or any(s < 0 for s in args.seeds):
         p.error("--steps must be >= 1 and seeds >= 0")
@@ -71,6 +73,9 @@ def main(argv=None) -> int:
                 config = variant_config(label, dataset, seed, args.steps)
                 cell = Path(args.results) / "diw_sweep_cells" / f"{config['name']}.json"
                 result = read_cell(cell, config)
+                if result is None and args.report_only:
+                    rows.setdefault(f"{label}/{dataset}", [])
+                    continue
                 if result is None:
                     print(f"{label} on {dataset}, training seed {seed}", flush=True)
                     model = train_run(config, Path(args.runs_dir) / config["name"], published=False)
@@ -92,7 +97,8 @@ def main(argv=None) -> int:
         cells = []
         for dataset in args.datasets:
             s = summary[f"{label}/{dataset}"]
-            cells += [fmt(s["modes"], 1), fmt(s["hq"], 1), fmt(s["jsd"], 4)]
+            cells += [fmt(s["modes"], 1, missing="not run"), fmt(s["hq"], 1, missing="not run"),
+                      fmt(s["jsd"], 4, missing="not run")]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return write_report(lines, "diw_sweep", results=results)
 
