@@ -7,7 +7,8 @@ the protocol everywhere at once.
 from __future__ import annotations
 
 __all__ = [
-    "HQ_THRESHOLD", "MIXTURE_SAMPLES", "MIXTURE_RUNS", "IMAGE_SAMPLES", "SCORE_SAMPLES", "IS_SPLITS",
+    "HQ_THRESHOLD", "MIXTURE_SAMPLES", "MIXTURE_RUNS", "CURVE_SAMPLES", "CURVE_SEED", "IMAGE_SAMPLES",
+    "SCORE_SAMPLES", "IS_SPLITS",
     "KID_SUBSETS", "KID_SUBSET_SIZE", "THIRD_PARTY_SIGMAS", "THIRD_PARTY_THRESHOLDS", "THIRD_PARTY_STEPS",
     "THIRD_PARTY_BASE", "THIRD_PARTY_LEARNING_RATE", "THIRD_PARTY_STACKED_TEST_SIZE", "MAX_SAMPLES",
     "MAX_MIXTURE_SAMPLES", "MAX_RUNS",
@@ -20,6 +21,10 @@ HQ_THRESHOLD = 3.0
 MIXTURE_SAMPLES = 2_500
 #: Sampling runs of a checkpoint on a mixture (mean ± std reported).
 MIXTURE_RUNS = 5
+#: Samples of each training-curve point (docs/evaluation.md#training-curves), drawn with the fixed sampling
+#: seed CURVE_SEED: the curve's last point is the first sampling run of the checkpoint's own report.
+CURVE_SAMPLES = MIXTURE_SAMPLES
+CURVE_SEED = 0
 
 # --- images (docs/evaluation.md#stacked-mnist, #inception-score)
 #: Samples scored per data set: the size of MNIST's test split and VEEGAN's 26,000 stacked-MNIST samples.

@@ -1,5 +1,5 @@
 """Plots with matplotlib (Agg backend, files only): mixture samples over the true modes, image grids,
-class histograms. Every figure is saved atomically as a PNG and closed."""
+class histograms, training curves. Every figure is saved atomically as a PNG and closed."""
 from __future__ import annotations
 
 import os
@@ -14,7 +14,8 @@ import numpy as np
 
 from eval.samples import SampleError
 
-__all__ = ["plot_grid", "plot_histogram", "plot_image_grid", "plot_mixture", "plot_vectors", "save_figure"]
+__all__ = ["plot_curves", "plot_grid", "plot_histogram", "plot_image_grid", "plot_mixture", "plot_vectors",
+           "save_figure"]
 
 
 def save_figure(fig, path) -> Path:
@@ -101,4 +102,30 @@ def plot_histogram(hist, path: str | os.PathLike, title: str = "", xlabel: str =
         ax.set_xticks(np.arange(counts.size))
     ax.set(xlabel=xlabel, ylabel="count", title=title)
     ax.legend(loc="upper right")
+    return save_figure(fig, path)
+
+
+def plot_curves(curves: dict, path, title: str = "", highlight=None) -> Path:
+    """Training curves (``curve.json`` records, :mod:`eval.curve`) by label: modes and HQ share (%) against
+    generator steps, one panel each; the ``highlight`` label is drawn thick (the published median seed).
+    A dashed line marks the data set's number of modes."""
+    fig, (modes_ax, hq_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    num_modes = None
+    for label, curve in curves.items():
+        steps = [p["step"] for p in curve["points"]]
+        style = {"lw": 2.5, "zorder": 3} if label == highlight else {"lw": 1.2, "alpha": 0.8}
+        style["marker"] = "." if len(steps) <= 60 else None
+        name = f"{label} (median)" if label == highlight else label
+        modes_ax.plot(steps, [p["modes"] for p in curve["points"]], label=name, **style)
+        hq_ax.plot(steps, [100 * p["hq_fraction"] for p in curve["points"]], label=name, **style)
+        num_modes = curve.get("num_modes", num_modes)
+    if num_modes:
+        modes_ax.axhline(num_modes, color="k", ls="--", lw=1)
+        modes_ax.set_ylim(0, num_modes * 1.08)
+    modes_ax.set(xlabel="generator steps", ylabel="modes captured")
+    hq_ax.set(xlabel="generator steps", ylabel="high-quality samples (%)", ylim=(0, 100))
+    if any(label for label in curves):
+        hq_ax.legend(loc="best", fontsize=8)
+    if title:
+        fig.suptitle(title)
     return save_figure(fig, path)

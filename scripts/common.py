@@ -1,4 +1,5 @@
-"""Helpers shared by the reproduction scripts: quiet training runs, mean ± std tables, MNIST arrays, result files.
+"""Helpers shared by the reproduction scripts: entry configs, quiet training runs, result cells keyed by config,
+mean ± std tables and the median seed, MNIST arrays, result files.
 
 Scripts are modules of the ``scripts`` package, run as ``python -m scripts.NAME`` from the repository root.
 """
@@ -12,41 +13,41 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["REPO", "RESULTS", "same_config", "finished_run", "train_run", "mean_std", "fmt", "mnist_images",
-           "write_json", "write_text", "write_report", "write_results", "report_head"]
+__all__ = ["REPO", "RESULTS", "entry_config", "finished_run", "train_run", "read_cell", "mean_std", "rank_seeds",
+           "median_seed", "fmt", "mnist_images", "write_json", "write_text", "write_report", "write_results",
+           "report_head"]
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "results"
 
 
-def same_config(recorded: dict | None, config: dict) -> bool:
-    """Whether ``recorded`` (a config kept in a result or checkpoint file) trains exactly ``config``.
-
-    A key added to the schema after ``recorded`` was written counts at its schema default, the value
-    that keeps the behaviour of the version that wrote it, so new options do not invalidate results.
-    """
+def entry_config(entry: str, seed: int, steps: int | None = None, method_kwargs: dict | None = None,
+                 **extra) -> dict:
+    """The resolved config of zoo entry ``entry`` with training seed ``seed`` (and ``steps``, ``method_kwargs``,
+    any other config values ``extra``)."""
     from zoo import configs
 
-    if recorded is None:
-        return False
-    defaults = configs.schema_defaults()
-    filled = {**{k: v for k, v in defaults.items() if k not in recorded}, **recorded}
-    return json.loads(json.dumps(filled)) == json.loads(json.dumps(config))
+    overrides = {"seed": int(seed), **extra}
+    if steps:
+        overrides["steps"] = int(steps)
+    if method_kwargs is not None:
+        overrides["method_kwargs"] = dict(method_kwargs)
+    return configs.resolve(entry, overrides=overrides)
 
 
 def finished_run(config: dict, out, published: bool = True) -> Path | None:
-    """The folder of a finished checkpoint trained with exactly ``config``, or None.
+    """The folder of a finished checkpoint trained with exactly ``config`` (:func:`zoo.configs.same_config`),
+    or None.
 
     Looked for (with ``published``) in the published zoo entry ``checkpoints/<name>``, which ``python -m
     train.run --model <name> --publish`` wrote, then in ``out``.
     """
-    from zoo import checkpoint
+    from zoo import checkpoint, configs
 
-    wanted = json.loads(json.dumps(config))
     folders = ([REPO / "checkpoints" / str(config.get("name"))] if published else []) + [Path(out)]
     for folder in folders:
-        recorded = checkpoint.read_json(folder, "train_config.json") if (folder / "SHA256SUMS").is_file() else None
-        if same_config(recorded, wanted):
+        if (folder / "SHA256SUMS").is_file() and \
+                configs.same_config(checkpoint.read_json(folder, "train_config.json"), config):
             return folder
     return None
 
@@ -79,6 +80,35 @@ def train_run(config: dict, out, reuse: bool = True, *, published: bool = True, 
         print(f"starting afresh: {err}", flush=True)
         shutil.rmtree(Path(out) / BACKUP)
     return train(config, out, verbose=0, plot_every=0, evaluate=evaluate, callbacks=callbacks)
+
+
+def read_cell(path, config: dict) -> dict | None:
+    """A finished result cell: the JSON file ``path`` when its ``"config"`` is ``config``
+    (:func:`zoo.configs.same_config`), else None. Scripts keep one cell per run in ``results/<script>_cells/``
+    (written with :func:`write_json` as ``{"config": config, ...}``) so a study resumes where it stopped,
+    across sessions and machines, and a changed config is trained again."""
+    from zoo import configs
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    cell = json.loads(path.read_text())
+    return cell if isinstance(cell, dict) and configs.same_config(cell.get("config"), config) else None
+
+
+def rank_seeds(seeds, keys) -> list:
+    """``seeds`` sorted by their ``keys`` (one sortable key per seed, smaller first), ties by seed."""
+    seeds, keys = list(seeds), list(keys)
+    if not seeds or len(seeds) != len(keys):
+        raise ValueError(f"need one key per seed, got {len(seeds)} seeds and {len(keys)} keys")
+    return [seeds[i] for i in sorted(range(len(seeds)), key=lambda i: (keys[i], seeds[i]))]
+
+
+def median_seed(seeds, keys):
+    """The median of ``seeds`` ranked by ``keys`` (:func:`rank_seeds`; give keys best first): the seed at
+    position (N − 1) // 2 of the ranking, so for an even N the better of the two middle seeds."""
+    ranking = rank_seeds(seeds, keys)
+    return ranking[(len(ranking) - 1) // 2]
 
 
 def mean_std(values) -> dict:

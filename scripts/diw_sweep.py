@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, train_run, write_json, write_report
-from scripts.diw_table1 import evaluate, read_cell, run_config
+from scripts.diw_table1 import evaluate, read_scores, run_config
 
 # One change at a time from the base (Adam 1e-4, α = 1, k = 1, N = 10, Scott bandwidth, S_r = real
 # codes): the label, then the optimizer learning rate and the method_kwargs it sets.
@@ -72,7 +72,7 @@ def main(argv=None) -> int:
             for label in args.variants:
                 config = variant_config(label, dataset, seed, args.steps)
                 cell = Path(args.results) / "diw_sweep_cells" / f"{config['name']}.json"
-                result = read_cell(cell, config)
+                result = read_scores(cell, config)
                 if result is None and args.report_only:
                     rows.setdefault(f"{label}/{dataset}", [])
                     continue

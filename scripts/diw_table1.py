@@ -18,12 +18,11 @@ config is not trained again, so the table resumes where it stopped, across sessi
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 
-from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, same_config, train_run, write_json, write_report
+from scripts.common import REPO, RESULTS, fmt, mean_std, read_cell, report_head, train_run, write_json, write_report
 
 DATASETS = ("ring8", "grid25", "grid25_aniso", "cube27")
 METHODS = ("gan", "unrolled_gan", "veegan", "pacgan", "diw_gan")
@@ -60,12 +59,10 @@ def evaluate(model, dataset: str, seed: int) -> dict:
     return {"modes": m["modes"], "hq": 100 * m["hq_fraction"], "jsd": m["jsd_canonical"], "samples": x}
 
 
-def read_cell(path: Path, config: dict) -> dict | None:
+def read_scores(path: Path, config: dict) -> dict | None:
     """A finished cell's scores (samples as an array, or None) when ``path`` was written for ``config``."""
-    if not path.is_file():
-        return None
-    cell = json.loads(path.read_text())
-    if not same_config(cell.get("config"), config):
+    cell = read_cell(path, config)
+    if cell is None:
         return None
     samples = None if cell.get("samples") is None else np.asarray(cell["samples"], np.float32)
     return {"modes": cell["modes"], "hq": cell["hq"], "jsd": cell["jsd"], "samples": samples}
@@ -121,7 +118,7 @@ def main(argv=None) -> int:
             for seed in args.seeds:
                 config = run_config(method, dataset, seed, args.steps)
                 cell = Path(args.results) / "diw_table1_cells" / f"{config['name']}.json"
-                result = read_cell(cell, config)
+                result = read_scores(cell, config)
                 if result is None:
                     print(f"{method} on {dataset}, training seed {seed}", flush=True)
                     model = train_run(config, Path(args.runs_dir) / config["name"], published=False)

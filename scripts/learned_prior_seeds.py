@@ -38,8 +38,7 @@ import functools
 import sys
 from pathlib import Path
 
-import numpy as np
-
+from scripts import common
 from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, train_run, write_results
 
 # Goerttler & Kloft 2019, Sec. 4.1 (8-Gaussian ring, EMD): weighted prior 0.0891 vs constant prior 0.3195.
@@ -58,20 +57,6 @@ VARIANTS = {
     "standard": ("wps", None, STANDARD_LOSS,
                  "Standard GAN loss (non-saturating, sigmoid D), s = D(G(z)) = σ(logit) (Eq. 2)"),
 }
-
-
-def entry_config(entry: str, seed: int, steps: int | None = None, method_kwargs: dict | None = None,
-                 **extra) -> dict:
-    """The resolved config of zoo entry ``entry`` with training seed ``seed`` (and ``steps``, ``method_kwargs``,
-    any other config values ``extra``)."""
-    from zoo import configs
-
-    overrides = {"seed": int(seed), **extra}
-    if steps:
-        overrides["steps"] = int(steps)
-    if method_kwargs is not None:
-        overrides["method_kwargs"] = dict(method_kwargs)
-    return configs.resolve(entry, overrides=overrides)
 
 
 def evaluate_model(sample_fn, n: int, seeds) -> dict:
@@ -119,8 +104,7 @@ def summarise(rows: list[dict], bases: list[dict], seeds) -> dict:
         "learned_wins": int(sum(r["learned_wins"] for r in rows)),
         # The training seed whose learned-prior EMD is the median (lower median for an even count): the one
         # to publish as weighted_prior_ring8.
-        "median_seed": int(list(seeds)[int(np.argsort([r["learned"]["emd"]["mean"] for r in rows])
-                                           [(len(rows) - 1) // 2])]),
+        "median_seed": int(common.median_seed(seeds, [r["learned"]["emd"]["mean"] for r in rows])),
     }
 
 
@@ -177,16 +161,16 @@ def main(argv=None) -> int:
     result = {"seeds": args.seeds, "sampling_seeds": args.sampling_seeds, "n": args.n_eval, "paper": PAPER,
               "target_ratio": TARGET_RATIO, **{v: {} for v in VARIANTS}, "baseline": {}, "reference": {}}
     skip = {"centered": args.skip_centered, "standard": args.skip_standard}
-    result["config"] = entry_config("weighted_prior_ring8", args.seeds[0], args.steps)
+    result["config"] = common.entry_config("weighted_prior_ring8", args.seeds[0], args.steps)
     for seed in args.seeds:
         for variant, (prefix, kwargs, extra, _) in VARIANTS.items():
             if skip.get(variant):
                 continue
-            config = entry_config("weighted_prior_ring8", seed, args.steps, kwargs, **extra)
+            config = common.entry_config("weighted_prior_ring8", seed, args.steps, kwargs, **extra)
             model = train_run(config, args.runs_dir / f"{prefix}_ring8_s{seed}", published=False, evaluate=True)
             result[variant][str(seed)] = weighted_row(model, args.n_eval, args.sampling_seeds)
         if not args.skip_baseline:
-            base = train_run(entry_config("constant_prior_ring8", seed, args.steps),
+            base = train_run(common.entry_config("constant_prior_ring8", seed, args.steps),
                              args.runs_dir / f"cp_ring8_s{seed}", published=False, evaluate=True)
             result["baseline"][str(seed)] = evaluate_model(base.sample, args.n_eval, args.sampling_seeds)
         r = result["weighted"][str(seed)]

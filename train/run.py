@@ -17,6 +17,11 @@ and verified. One run at a time may use an output folder: a lock file ``.DIR.loc
 owner's PID (a lock left by a dead process is taken over). Steps are compiled with ``tf.function`` and
 grouped by ``steps_per_execution``; data comes through a prefetching ``tf.data`` pipeline.
 
+On a mixture the run records its training curve: modes, HQ share and reverse KL every ``curve_every`` generator
+steps (default 500; ``--set curve_every=0`` switches it off) on samples of a fixed sampling seed, kept in the
+resume state and written into the checkpoint as ``curve.json`` (summed) and ``curve.png`` (:mod:`eval.curve`;
+docs/evaluation.md#training-curves). Recording it leaves the trained weights bit-identical.
+
 Every input (config values, ``--out``, ``--strategy``) is checked before any work starts; a bad one,
 a busy or unreadable output folder, or a missing data set prints one line and exits with status 2.
 """
@@ -284,20 +289,21 @@ def _read_json_file(path: Path, backup: Path):
 def resume_state(out, config: dict) -> dict | None:
     """The resume state of an interrupted run of ``config`` in ``out/.backup``, or None to start afresh.
 
-    Returns ``{"epoch", "weights", "sha256", "seed_generators", "prepared"}`` after checking that it
-    belongs to ``config`` and is intact; a folder without a finished epoch (a run that failed before
-    its first epoch) is reset and recorded for ``config``, so it never blocks a corrected command.
+    Returns ``{"epoch", "weights", "sha256", "seed_generators", "prepared", "curve"}`` after checking that
+    it belongs to ``config`` (:func:`zoo.configs.same_config`) and is intact; a folder without a finished
+    epoch (a run that failed before its first epoch) is reset and recorded for ``config``, so it never
+    blocks a corrected command.
     Raises RuntimeError (one line: the folder and what to do) for the state of another config or of a
     version that did not record it, and for a damaged state (an empty or truncated file).
     """
-    from zoo import checkpoint
+    from zoo import checkpoint, configs
 
     backup = Path(out) / BACKUP
     wanted = json.loads(json.dumps(config))
     if backup.is_dir() and ((backup / _STATE).exists() or (backup / "latest.weights.h5").exists()):
         recorded = backup / _RECORD
         found = _read_json_file(recorded, backup) if recorded.is_file() else None
-        if found != wanted:
+        if not configs.same_config(found, wanted):
             why = "was started with another config" if found is not None else "does not record its config"
             raise RuntimeError(f"{backup} holds the resume state of an interrupted run that {why}; delete "
                                f"that folder to start afresh, or pass another --out")
@@ -319,12 +325,13 @@ def resume_state(out, config: dict) -> dict | None:
     return None
 
 
-def _resume_callback(model, backup: Path, prepared: dict):
+def _resume_callback(model, backup: Path, prepared: dict, curve: list | None = None):
     """A Keras callback that saves the resume state atomically after every finished epoch.
 
     The weights (with every optimizer's slots) go to a new ``epoch-NNNNNN.weights.h5``, then
     ``training_metadata.json`` (epoch, that file's sha256, the seed generators' states, the figures of
-    the preparation before the game) replaces the old one in one rename, then older weight files are
+    the preparation before the game, the training curve's points so far, ``curve``: a list the curve
+    callback fills, or None) replaces the old one in one rename, then older weight files are
     removed: a kill at any moment leaves one complete, consistent state. An epoch with a non-finite
     loss is not saved.
     """
@@ -345,12 +352,46 @@ def _resume_callback(model, backup: Path, prepared: dict):
             seeds = {path: [int(v) for v in gen.state.numpy().ravel()] for path, gen in _seed_generators(model).items()}
             checkpoint.write_json(backup / _STATE, {"epoch": done, "weights": name,
                                                     "sha256": checkpoint.sha256(backup / name),
-                                                    "seed_generators": seeds, "prepared": prepared})
+                                                    "seed_generators": seeds, "prepared": prepared,
+                                                    "curve": curve})
             for old in backup.glob("epoch-*.weights.h5"):
                 if old.name != name:
                     old.unlink(missing_ok=True)
 
     return ResumeState()
+
+
+def _curve_callback(model, mixture, every: int, points: list, steps_per_epoch: int, first_step: int,
+                    last_step: int):
+    """A Keras callback that appends training-curve points (:func:`eval.curve.curve_point`) to ``points``.
+
+    A point is taken at step 0 (when the run starts there), at the end of the first compiled execution
+    at or after every multiple of ``every`` generator steps (its actual step is recorded) and after the
+    last step. Points are taken between executions, never during one, and sample with a fixed seed, so
+    they leave the training state and every random stream as they were. ``points`` is the list the
+    resume state saves after each epoch: a resumed run continues it and ends with the same curve.
+    """
+    import keras
+
+    from eval.curve import curve_point
+
+    class TrainingCurve(keras.callbacks.Callback):
+        epoch = 0
+
+        def on_train_begin(self, logs=None):
+            if first_step == 0 and not points:
+                points.append(curve_point(model, mixture, 0))
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            step = self.epoch * steps_per_epoch + batch + 1  # ``batch``: the execution's last step in the epoch
+            last = points[-1]["step"] if points else first_step
+            if step // every > last // every or (step >= last_step and last < step):
+                points.append(curve_point(model, mixture, step))
+
+    return TrainingCurve()
 
 
 def _restore(model, backup: Path, state: dict) -> None:
@@ -394,7 +435,9 @@ def train(config: dict, out, strategy="default", verbose: int | None = None, jit
           plot_every: int = 5, evaluate: bool = True, callbacks=()):
     """Train ``config`` (from :func:`zoo.configs.resolve`) into checkpoint folder ``out``; return the model.
 
-    ``strategy`` is a name (:data:`STRATEGIES`) or a ready ``tf.distribute.Strategy``. With
+    On a mixture with ``config["curve_every"] > 0`` the checkpoint also gets the training curve
+    (``curve.json``, ``curve.png``; :mod:`eval.curve`). ``strategy`` is a name (:data:`STRATEGIES`) or a
+    ready ``tf.distribute.Strategy``. With
     ``multiworker`` only the chief writes ``out`` (and evaluates); the other workers write to
     :func:`worker_scratch` and remove it at the end. ``callbacks`` are extra Keras callbacks appended
     to the standard ones. Raises RuntimeError (one line) for an output folder that cannot be written or
@@ -474,6 +517,8 @@ def _canonical_names():
 def _train_locked(config, out: Path, dist, verbose, jit, plot_every, evaluate, callbacks):
     import keras
 
+    from eval import plots
+    from eval.curve import CURVE_FILE, CURVE_PLOT, curve_record
     from zoo import checkpoint, data
     from zoo.methods import build_model
 
@@ -494,9 +539,13 @@ def _train_locked(config, out: Path, dist, verbose, jit, plot_every, evaluate, c
         compile_model(model, config, steps_per_execution=per_execution, jit_compile=jit)
     ds = data.dataset(config["dataset"], model.examples_per_step(config["batch_size"]), seed=config["seed"])
     initial_epoch, prepared = 0, {}
+    # The training curve's points (mixtures with curve_every > 0), continued from the resume state.
+    curve = [] if config["curve_every"] and data.is_mixture(config["dataset"]) else None
     if state is not None:
         _restore(model, backup, state)
         initial_epoch, prepared = state["epoch"], state.get("prepared") or {}
+        if curve is not None:
+            curve = list(state.get("curve") or [])
         # The data position: every execution takes ``per_execution`` batches, so an epoch consumes
         # ceil(steps_per_epoch / per_execution) of them; the seeded pipeline replays the same order.
         ds = ds.skip(initial_epoch * math.ceil(steps_per_epoch / per_execution) * per_execution)
@@ -528,7 +577,10 @@ def _train_locked(config, out: Path, dist, verbose, jit, plot_every, evaluate, c
 
     callbacks = [
         keras.callbacks.TerminateOnNaN(),
-        _resume_callback(model, backup, prepared),
+        *([] if curve is None else [_curve_callback(model, data.mixture(config["dataset"]), config["curve_every"],
+                                                    curve, steps_per_epoch, initial_epoch * steps_per_epoch,
+                                                    epochs * steps_per_epoch)]),
+        _resume_callback(model, backup, prepared, curve),
         keras.callbacks.TensorBoard(str(out / "logs"), update_freq="epoch", write_graph=False),
         SamplePlots(),
         *callbacks,
@@ -545,16 +597,24 @@ def _train_locked(config, out: Path, dist, verbose, jit, plot_every, evaluate, c
     metrics = evaluate_checkpoint(model, config) if evaluate else {}
     metrics["train_seconds_last_run"] = round(seconds, 2)
     metrics.update(prepared)
-    sums = checkpoint.save(model, out, {"train_config.json": config, "metrics.json": metrics})
+    files = {"train_config.json": config, "metrics.json": metrics}
+    if curve is not None:
+        files[CURVE_FILE] = curve_record(curve, data.mixture(config["dataset"]), config["curve_every"])
+    sums = checkpoint.save(model, out, files)
     checkpoint.verify(out, sums)
     shutil.rmtree(backup, ignore_errors=True)  # only now: the final checkpoint is in place and verified
     _plot_samples(model, config, out / "samples.png", config["name"])
+    if curve is not None:
+        plots.plot_curves({"": files[CURVE_FILE]}, out / CURVE_PLOT, f"{config['name']}: training curve")
+    else:
+        (out / CURVE_PLOT).unlink(missing_ok=True)  # an earlier run's plot in this folder is not this run's
     return model
 
 
 def publish(run_dir, name: str) -> Path:
-    """Copy a finished run's checkpoint files to ``checkpoints/<name>/`` of the source checkout and record
-    their sha256 in the registry (``zoo/manifest.json``). Logs and resume state stay behind. The copy is
+    """Copy a finished run's checkpoint files (and its plots, :data:`zoo.checkpoint.PLOTS`) to
+    ``checkpoints/<name>/`` of the source checkout and record the model files' sha256 in the registry
+    (``zoo/manifest.json``). Logs and resume state stay behind. The copy is
     staged beside the destination and swapped into place atomically (:func:`zoo.checkpoint.replace_folder`).
     The manifest names the Hub repository without its organisation (``"hf": name``): the organisation is
     ``$MODE_ZOO_HF_ORG`` where the entry is loaded (:func:`zoo.hf_repo_id`). RuntimeError outside a checkout."""
@@ -569,12 +629,12 @@ def publish(run_dir, name: str) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         try:
-            for file in [*sums, "SHA256SUMS", "samples.png"]:
-                if (run_dir / file).exists():
-                    shutil.copy2(run_dir / file, staging / file)
+            # A published folder holds the checkpoint and its plots only (and no plot of an older version).
+            keep = {file for file in [*sums, "SHA256SUMS", *checkpoint.PLOTS] if (run_dir / file).exists()}
+            for file in keep:
+                shutil.copy2(run_dir / file, staging / file)
             checkpoint.verify(staging, sums)
             checkpoint.replace_folder(staging, dest)
-            keep = {*sums, "SHA256SUMS", "samples.png"}  # a published folder holds the checkpoint only
             for entry in list(dest.iterdir()):
                 if entry.name not in keep:
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()

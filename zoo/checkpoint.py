@@ -2,8 +2,9 @@
 
 A checkpoint is a folder in Keras' own unzipped format (``config.json``, ``model.weights.h5``,
 ``metadata.json`` from ``model.save(dir, zipped=False)``, which is also what ``hf://`` serves) plus our
-``metrics.json``, ``train_config.json`` and ``SHA256SUMS``. ``SHA256SUMS`` is written last, so a folder
-without it (or whose files do not match it) is an incomplete or corrupt save and is refused.
+``metrics.json``, ``train_config.json`` (and, for runs on a mixture, ``curve.json``) and ``SHA256SUMS``.
+``SHA256SUMS`` is written last, so a folder without it (or whose files do not match it) is an incomplete or
+corrupt save and is refused.
 
 Saving is atomic at the folder level: the new checkpoint is written and verified in a hidden sibling
 folder (``.OUT.saving-<pid>``), then swapped with ``OUT`` in one ``renameat2(RENAME_EXCHANGE)`` (or, where
@@ -29,11 +30,15 @@ from pathlib import Path
 
 import keras
 
-__all__ = ["CheckpointError", "MODEL_FILES", "SUMS", "sha256", "write_json", "read_json", "save", "read_sums",
-           "verify", "load", "replace_folder", "clean_leftovers", "normalise_keras_files", "short_error"]
+__all__ = ["CheckpointError", "MODEL_FILES", "SUMS", "PLOTS", "sha256", "write_json", "read_json", "save",
+           "update", "read_sums", "verify", "load", "replace_folder", "clean_leftovers", "normalise_keras_files",
+           "short_error"]
 
 MODEL_FILES = ("config.json", "metadata.json", "model.weights.h5")
 SUMS = "SHA256SUMS"
+#: Figures a checkpoint folder may carry beside its summed files (not summed: they are views of them):
+#: the sample plot and, for runs on a mixture, the training curve (``train.run``).
+PLOTS = ("samples.png", "curve.png")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -227,16 +232,42 @@ def save(model, out_dir, extra: dict | None = None) -> dict:
             os.replace(staged / ".model" / name, staged / name)
         shutil.rmtree(staged / ".model")
         normalise_keras_files(staged)
-        files = list(MODEL_FILES)
-        for name, obj in (extra or {}).items():
-            write_json(staged / name, obj)
+        return _sum_and_swap(staged, out, MODEL_FILES, extra)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def _sum_and_swap(staged: Path, out: Path, files, extra: dict | None) -> dict:
+    """Write the JSON side files ``extra`` into ``staged``, sum them with ``files`` (``SHA256SUMS`` last),
+    verify, and swap ``staged`` into place at ``out``; return the sums."""
+    files = list(files)
+    for name, obj in (extra or {}).items():
+        write_json(staged / name, obj)
+        if name not in files:
             files.append(name)
-        sums = {name: sha256(staged / name) for name in files}
-        body = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
-        (staged / SUMS).write_text(body)
-        verify(staged, sums)
-        replace_folder(staged, out)
-        return sums
+    sums = {name: sha256(staged / name) for name in files}
+    body = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+    (staged / SUMS).write_text(body)
+    verify(staged, sums)
+    replace_folder(staged, out)
+    return sums
+
+
+def update(folder, extra: dict) -> dict:
+    """Replace or add JSON side files (``{"metrics.json": {...}}``) of the finished checkpoint ``folder``,
+    atomically like :func:`save`: its summed files are verified and copied to a hidden sibling, the new
+    side files written there and summed, and the copy swapped into place. The model files are untouched
+    (their registry hashes stay valid); returns the new sums."""
+    folder = Path(folder)
+    sums = verify(folder)
+    clean_leftovers(folder)
+    staged = folder.with_name(f".{folder.name}.saving-{os.getpid()}")
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir()
+    try:
+        for name in sums:
+            shutil.copy2(folder / name, staged / name)
+        return _sum_and_swap(staged, folder, sums, extra)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
 

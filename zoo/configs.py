@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import math
 from typing import Any
 
 __all__ = ["Config", "ConfigError", "DATASET_DEFAULTS", "resolve", "validate", "default_penalty_weight",
-           "schema_defaults", "dataset_defaults"]
+           "schema_defaults", "dataset_defaults", "same_config"]
 
 
 class ConfigError(ValueError):
@@ -142,6 +143,9 @@ class Config:
                               _positive_int)
     steps_per_execution: int = _f(50, "steps per compiled call (Keras steps_per_execution)", _positive_int)
     seed: int = _f(0, "training seed: weights, data order and latents", _int_min0)
+    curve_every: int = _f(500, "mixture data: generator steps between training-curve points (modes, HQ share, "
+                          "reverse KL; curve.json, docs/evaluation.md#training-curves); 0: no curve. Recording "
+                          "does not change the trained weights", _int_min0)
     method_kwargs: dict = _f({}, "the method's own constructor arguments", _dict)
     covering_init: Any = _f(False, "covering initialization before training (Lopez-Paz & Oquab): "
                             "true or covering_init arguments", _covering)
@@ -153,6 +157,16 @@ MAX_STEPS = 10**9  # a step count beyond this is a typo, not a run
 def schema_defaults() -> dict:
     """Every key with its schema default."""
     return dataclasses.asdict(Config())
+
+
+def same_config(recorded: dict | None, config: dict) -> bool:
+    """Whether ``recorded`` (a ``train_config.json``, a resume state's record, a results cell's config) is
+    the config ``config``, compared as JSON. A key the schema gained after ``recorded`` was written counts
+    with its schema default (``curve_every``, say), so adding a key does not orphan finished runs."""
+    if not isinstance(recorded, dict):
+        return False
+    as_json = lambda c: json.loads(json.dumps(c))  # noqa: E731 - tuples become lists, as in the files
+    return as_json({**schema_defaults(), **recorded}) == as_json(config)
 
 
 _MIX = {"network": "mlp", "prior": {"kind": "uniform", "dim": 2}}
