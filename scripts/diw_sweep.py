@@ -11,11 +11,10 @@ cell (modes, %HQS and canonical-unit JSD on 2,500 samples). Finished runs are ke
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from scripts.common import REPO, RESULTS, fmt, mean_std, report_head, train_run, write_json, write_report
-from scripts.diw_table1 import evaluate, read_scores, run_config
+from scripts.common import fmt, mean_std, report_head, write_json, write_report
+from scripts.diw_table1 import cell_scores, run_config, study_parser
 
 # One change at a time from the base (Adam 1e-4, α = 1, k = 1, N = 10, Scott bandwidth, S_r = real
 # codes): the label, then the optimizer learning rate and the method_kwargs it sets.
@@ -52,17 +51,10 @@ def variant_config(label: str, dataset: str, seed: int, steps: int) -> dict:
 
 def main(argv=None) -> int:
     """Train every variant × data set × seed (reusing finished cells), then write the sweep table."""
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="training seeds")
-    p.add_argument("--steps", type=int, default=5_000, help="generator steps per run (default 5,000)")
+    p = study_parser(__doc__, [0, 1], 5_000, "diw_sweep", "where the table is written")
     p.add_argument("--datasets", nargs="+", default=["ring8", "grid25"],
                    choices=["ring8", "grid25", "grid25_aniso", "cube27"])
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    p.add_argument("--runs-dir", default=str(REPO / "runs" / "diw_sweep"), help="where runs are trained")
-    p.add_argument("--results", default=str(RESULTS), help="where the table is written")
-    p.add_argument("--report-only", action="store_true",
-                   help="train nothing: tabulate the finished cells, 'not run' for the others")
     args = p.parse_args(argv)
     if args.steps < 1 or any(s < 0 for s in args.seeds):
         p.error("--steps must be >= 1 and seeds >= 0")
@@ -71,17 +63,10 @@ def main(argv=None) -> int:
         for seed in args.seeds:
             for label in args.variants:
                 config = variant_config(label, dataset, seed, args.steps)
-                cell = Path(args.results) / "diw_sweep_cells" / f"{config['name']}.json"
-                result = read_scores(cell, config)
-                if result is None and args.report_only:
-                    rows.setdefault(f"{label}/{dataset}", [])
-                    continue
+                result = cell_scores(config, dataset, seed, args, "diw_sweep_cells", keep_samples=False)
+                rows.setdefault(f"{label}/{dataset}", [])
                 if result is None:
-                    print(f"{label} on {dataset}, training seed {seed}", flush=True)
-                    model = train_run(config, Path(args.runs_dir) / config["name"], published=False)
-                    result = evaluate(model, dataset, seed)
-                    write_json(cell, {"config": config, **{k: v for k, v in result.items() if k != "samples"},
-                                      "samples": None})
+                    continue
                 rows.setdefault(f"{label}/{dataset}", []).append({k: result[k] for k in ("modes", "hq", "jsd")})
     summary = {key: {m: mean_std([r[m] for r in runs]) for m in ("modes", "hq", "jsd")} for key, runs in rows.items()}
     results = Path(args.results)

@@ -68,6 +68,34 @@ def read_scores(path: Path, config: dict) -> dict | None:
     return {"modes": cell["modes"], "hq": cell["hq"], "jsd": cell["jsd"], "samples": samples}
 
 
+def study_parser(doc: str, seeds, steps: int, runs_dir: str, results_help: str) -> argparse.ArgumentParser:
+    """The options every cell study of this family shares (seeds, steps, folders, ``--report-only``)."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(seeds), help="training seeds")
+    p.add_argument("--steps", type=int, default=steps, help=f"generator steps per run (default {steps:,})")
+    p.add_argument("--runs-dir", default=str(REPO / "runs" / runs_dir), help="where runs are trained")
+    p.add_argument("--results", default=str(RESULTS), help=results_help)
+    p.add_argument("--report-only", action="store_true",
+                   help="train nothing: tabulate the finished cells ('not run' where none is)")
+    return p
+
+
+def cell_scores(config: dict, dataset: str, seed: int, args, cells: str, keep_samples: bool) -> dict | None:
+    """One cell's scores: read back from ``<results>/<cells>/`` when finished with ``config``, else (unless
+    ``args.report_only``: None) trained into ``<runs-dir>``, evaluated and kept (with its samples when
+    ``keep_samples``)."""
+    cell = Path(args.results) / cells / f"{config['name']}.json"
+    result = read_scores(cell, config)
+    if result is None and not args.report_only:
+        print(f"{config['name']}: training", flush=True)
+        model = train_run(config, Path(args.runs_dir) / config["name"], published=False)
+        result = evaluate(model, dataset, seed)
+        write_json(cell, {"config": config, **{k: v for k, v in result.items() if k != "samples"},
+                          "samples": result["samples"].tolist() if keep_samples else None})
+    return result
+
+
 def figure(samples: dict, methods, datasets, path: Path) -> None:
     """A grid of sample scatters (rows: methods, columns: data sets) over the true means."""
     import matplotlib
@@ -101,16 +129,9 @@ def figure(samples: dict, methods, datasets, path: Path) -> None:
 
 def main(argv=None) -> int:
     """Train every cell (reusing finished runs), then write the table and the figure."""
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up lines (hidden by default)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="training seeds")
-    p.add_argument("--steps", type=int, default=10_000, help="generator steps per run (default 10,000)")
+    p = study_parser(__doc__, [0, 1, 2, 3, 4], 10_000, "diw_table1", "where the table and figure are written")
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     p.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
-    p.add_argument("--runs-dir", default=str(REPO / "runs" / "diw_table1"), help="where runs are trained")
-    p.add_argument("--results", default=str(RESULTS), help="where the table and figure are written")
-    p.add_argument("--report-only", action="store_true",
-                   help="train nothing: tabulate the finished cells (a cell's seed count shows in its row)")
     args = p.parse_args(argv)
     if args.steps < 1 or any(s < 0 for s in args.seeds):
         p.error("--steps must be >= 1 and seeds >= 0")
@@ -119,17 +140,10 @@ def main(argv=None) -> int:
         for method in args.methods:
             for seed in args.seeds:
                 config = run_config(method, dataset, seed, args.steps)
-                cell = Path(args.results) / "diw_table1_cells" / f"{config['name']}.json"
-                result = read_scores(cell, config)
+                result = cell_scores(config, dataset, seed, args, "diw_table1_cells", seed == args.seeds[0])
                 rows.setdefault(f"{method}/{dataset}", [])
-                if result is None and args.report_only:
-                    continue
                 if result is None:
-                    print(f"{method} on {dataset}, training seed {seed}", flush=True)
-                    model = train_run(config, Path(args.runs_dir) / config["name"], published=False)
-                    result = evaluate(model, dataset, seed)
-                    write_json(cell, {"config": config, **{k: v for k, v in result.items() if k != "samples"},
-                                      "samples": result["samples"].tolist() if seed == args.seeds[0] else None})
+                    continue
                 if seed == args.seeds[0] and result["samples"] is not None:
                     samples[(method, dataset)] = result["samples"]
                 rows.setdefault(f"{method}/{dataset}", []).append({k: v for k, v in result.items() if k != "samples"})
