@@ -113,8 +113,9 @@ def _radii_full_matrix(x, ks):
 
 
 @pytest.mark.parametrize("n", [7, 60, 2100])
-def test_block_triangle_radii_match_the_full_matrix(n, monkeypatch):
-    monkeypatch.setattr(scores, "_BLOCK_ENTRIES", 50_000)  # several blocks even for small n
+def test_screened_radii_match_the_full_matrix(n, monkeypatch):
+    monkeypatch.setattr(scores.distances, "_DIRECT_PAIRS", 0)  # the float32 screening even for small n
+    monkeypatch.setattr(scores.distances, "_ROWS", 256)  # several blocks
     x = np.maximum(np.random.default_rng(n).normal(size=(n, 16)), 0)
     x[1] = x[0]  # a duplicate: zero distances
     fast, slow = scores.kth_nn_radii(x, [1, 3, 5]), _radii_full_matrix(x, [1, 3, 5])
