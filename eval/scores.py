@@ -34,14 +34,29 @@ def _as_probs(probs, name="probs") -> np.ndarray:
     p = np.asarray(probs, np.float64)
     if p.ndim != 2 or len(p) == 0:
         raise ValueError(f"{name} must be a non-empty [N, K] array, got shape {p.shape}")
-    if np.any(p < -1e-6) or not np.allclose(p.sum(1), 1.0, atol=1e-3):
+    lowest = p.min()
+    if lowest < -1e-6 or not np.allclose(p.sum(1), 1.0, atol=1e-3):
         raise ValueError(f"{name} rows must be probability vectors (softmax outputs, not logits)")
-    return np.clip(p, 0.0, None)
+    # Softmax outputs are never negative: no clipped copy then (26,000 stacked-MNIST rows are 208 MB).
+    return np.clip(p, 0.0, None) if lowest < 0 else p
+
+
+# Rows of one KL block: the elementwise terms of [N, 1000] stacked-MNIST probabilities are summed block
+# by block in one reused buffer instead of a fresh 208 MB array per call.
+_KL_ROWS = 1024
 
 
 def _kl_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """KL(p_i ‖ q) for each row p_i, natural log, with 0·log 0 = 0 (``scipy.special.rel_entr``)."""
-    return rel_entr(p, q).sum(axis=-1)
+    if p.ndim < 2 or len(p) <= _KL_ROWS:
+        return rel_entr(p, q).sum(axis=-1)
+    out = np.empty(len(p))
+    buf = np.empty((_KL_ROWS, *np.broadcast_shapes(p.shape[1:], np.shape(q)[-1:])))
+    for s in range(0, len(p), _KL_ROWS):
+        block = buf[:len(p[s:s + _KL_ROWS])]
+        # The same terms and the same per-row sums as rel_entr(p, q).sum(-1), bit for bit.
+        out[s:s + len(block)] = rel_entr(p[s:s + _KL_ROWS], q, out=block).sum(axis=-1)
+    return out
 
 
 def inception_score(probs, splits: int = 10) -> tuple[float, float]:
@@ -248,10 +263,19 @@ def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) 
     return {"fid": fid, "eps_added": added, "max_imag_discarded": max_imag}
 
 
+def _cubic_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """k(x_i, y_j) = (x_iᵀy_j / d + 1)³ for all pairs: ``(x @ y.T / d + 1.0) ** 3`` computed in place (the
+    same operations, so the same bits, without three more m × m temporaries per KID subset)."""
+    k = x @ y.T
+    k /= x.shape[1]
+    k += 1.0
+    return np.power(k, 3, out=k)
+
+
 def _kernel_within(x: np.ndarray) -> float:
     """The within-set term of the unbiased MMD²: Σ_{i≠j} k(x_i, x_j) / (m(m−1)), k(x, y) = (xᵀy / d + 1)³."""
-    m, d = x.shape
-    k = (x @ x.T / d + 1.0) ** 3
+    m = len(x)
+    k = _cubic_kernel(x, x)
     return (k.sum() - np.trace(k)) / (m * (m - 1))
 
 
@@ -260,9 +284,8 @@ def _polynomial_mmd2(x: np.ndarray, y: np.ndarray, within_y: float | None = None
 
     ``within_y`` is y's within-set term when already known (:func:`kid_reference_terms`).
     """
-    d = x.shape[1]
     # Unbiased: drop the diagonal of K_xx and K_yy (U-statistic); the cross term uses all m² pairs.
-    k_xy = (x @ y.T / d + 1.0) ** 3
+    k_xy = _cubic_kernel(x, y)
     within_y = _kernel_within(y) if within_y is None else within_y
     return float(_kernel_within(x) + within_y - 2.0 * k_xy.mean())
 
