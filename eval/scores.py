@@ -24,7 +24,7 @@ from scipy.special import rel_entr
 from eval import distances
 
 __all__ = [
-    "class_balance", "class_marginal", "density_coverage", "frechet_distance", "inception_score",
+    "class_balance", "class_marginal", "density_coverage", "frechet_distance", "gaussian_stats", "inception_score",
     "kernel_inception_distance", "kid_reference_terms", "kth_nn_radii", "mode_score", "prdc", "precision_recall",
     "stacked_codes", "stacked_modes"
 ]
@@ -218,7 +218,14 @@ def _as_features(x, name) -> np.ndarray:
     return f
 
 
-def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) -> dict:
+def gaussian_stats(feats) -> dict:
+    """``{"mean": [D], "cov": [D, D]}`` of a feature set, exactly as :func:`frechet_distance` fits them (a
+    fixed reference set's are computed once and passed back as its ``stats_b``)."""
+    f = _as_features(feats, "feats")
+    return {"mean": f.mean(0), "cov": np.atleast_2d(np.cov(f, rowvar=False))}
+
+
+def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3, *, stats_b: dict | None = None) -> dict:
     """Fréchet distance of Gaussians fitted to two feature sets (FID; Heusel et al. 2017, arXiv:1706.08500).
 
     d² = ‖μ_a − μ_b‖² + Tr(Σ_a + Σ_b − 2 (Σ_a Σ_b)^{1/2}).
@@ -229,14 +236,19 @@ def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) 
     ε = ``eps`` × the mean feature variance (scale-free), and the root recomputed; the real part is
     kept. The result says whether that was needed instead of returning NaN.
 
+    ``stats_b`` (:func:`gaussian_stats` of ``feat_b``, e.g. of a cached reference set) skips refitting
+    ``feat_b``; the result is bit for bit the same.
+
     Returns:
         ``{"fid": float, "eps_added": the ε used (0.0 if not needed), "max_imag_discarded": float}``.
     """
-    a, b = _as_features(feat_a, "feat_a"), _as_features(feat_b, "feat_b")
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature dimensions differ: {a.shape[1]} vs {b.shape[1]}")
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    a = _as_features(feat_a, "feat_a")
+    fitted_a = gaussian_stats(a)
+    fitted_b = gaussian_stats(feat_b) if stats_b is None else stats_b
+    mu_a, cov_a = fitted_a["mean"], fitted_a["cov"]
+    mu_b, cov_b = np.asarray(fitted_b["mean"]), np.asarray(fitted_b["cov"])
+    if len(mu_a) != len(mu_b) or cov_b.shape != cov_a.shape:
+        raise ValueError(f"feature dimensions differ: {len(mu_a)} vs {len(mu_b)}")
 
     scale = max(np.abs(np.trace(cov_a)), np.abs(np.trace(cov_b)), 1e-12)
 

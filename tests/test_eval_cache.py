@@ -151,6 +151,15 @@ def test_kid_with_precomputed_reference_terms_is_bit_identical():
         scores.kernel_inception_distance(a, b, 6, 60, seed=3, reference_terms=terms)
 
 
+def test_fid_with_precomputed_reference_statistics_is_bit_identical():
+    rng = np.random.default_rng(4)
+    a, b = np.maximum(rng.normal(size=(500, 24)), 0), np.maximum(rng.normal(size=(450, 24)) + 0.1, 0)
+    stats = scores.gaussian_stats(b)
+    assert scores.frechet_distance(a, None, stats_b=stats) == scores.frechet_distance(a, b)
+    with pytest.raises(ValueError, match="dimensions"):
+        scores.frechet_distance(a[:, :20], None, stats_b=stats)
+
+
 def test_fid_root_on_one_blas_thread_gives_the_same_fid_and_restores_the_threads():
     from scipy import linalg
 
