@@ -138,6 +138,11 @@ def test_direct_and_screened_paths_agree_on_plain_random_features(monkeypatch):
     direct = scores.prdc(real, fake, 3, 5)
     monkeypatch.setattr(distances, "_DIRECT_PAIRS", 0)
     assert scores.prdc(real, fake, 3, 5) == direct
+    # The same graphs without XLA (the fallback where a TensorFlow build has none).
+    monkeypatch.setattr(distances, "_TF", None)
+    for graph in ("knn", "balls"):
+        monkeypatch.setattr(distances._tf_functions()[graph], "_use_jit", False)
+    assert scores.prdc(real, fake, 3, 5) == direct
 
 
 def test_non_finite_features_are_refused():
