@@ -38,18 +38,24 @@ RADII_K = (3, 5)
 
 
 def reference_stats(scorer, dataset: str, n: int, seed: int) -> dict:
-    """``{"features", "radii"}`` of the default reference: ``n`` training images drawn with ``seed``,
-    classified by ``scorer`` (cached in memory and on disk, see :func:`eval.reference.cached_stats`)."""
+    """``{"features", "radii", "fid_stats"}`` of the default reference: ``n`` training images drawn with
+    ``seed``, classified by ``scorer``, their k-NN radii and FID mean/covariance (cached in memory and on
+    disk, see :func:`eval.reference.cached_stats`)."""
     params = {"dataset": dataset, "split": "train", "n": int(n), "seed": int(seed),
               "data": real_sets.data_fingerprint("train"), "radii_k": list(RADII_K)}
 
     def build():
         features = classified_real(scorer, dataset, "train", n, seed)["features"]
         radii = scores.kth_nn_radii(features, list(RADII_K))
-        return {"features": features, **{f"radii_{k}": radii[k] for k in RADII_K}}
+        fid = scores.gaussian_stats(features)
+        return {"features": features, **{f"radii_{k}": radii[k] for k in RADII_K},
+                "fid_mean": fid["mean"], "fid_cov": fid["cov"]}
 
     entry = real_sets.cached_stats(scorer, "reference", params, build)
-    return {"features": entry["features"], "radii": {k: entry[f"radii_{k}"] for k in RADII_K}}
+    out = {"features": entry["features"], "radii": {k: entry[f"radii_{k}"] for k in RADII_K}}
+    if "fid_mean" in entry:  # (an entry written before the FID statistics were cached has none)
+        out["fid_stats"] = {"mean": entry["fid_mean"], "cov": entry["fid_cov"]}
+    return out
 
 
 def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10, kid_subsets: int = 100,
@@ -57,8 +63,9 @@ def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10,
     """All scores for one classified set ``out`` against a classified reference set
     (both from :func:`eval.digits.classify`).
 
-    ``reference`` may carry ``"radii"`` (k-NN radii of its features, reused across calls) and
-    ``"kid_terms"`` ({(N, kid_subsets, kid_subset_size, seed): :func:`eval.scores.kid_reference_terms`}).
+    ``reference`` may carry ``"radii"`` (k-NN radii of its features, reused across calls), ``"fid_stats"``
+    (:func:`eval.scores.gaussian_stats` of its features) and ``"kid_terms"`` ({(N, kid_subsets,
+    kid_subset_size, seed): :func:`eval.scores.kid_reference_terms`}).
     """
     n = len(out["probs"])
     # The reference's own KID kernel terms, when computed for exactly these KID arguments and this N.
@@ -73,7 +80,7 @@ def image_metrics(out: dict, reference: dict, dataset: str, *, splits: int = 10,
         "class_kl": balance["kl_to_uniform"],
         "inception_score": {"mean": is_mean, "std": is_std, "n": n, "splits": min(splits, n)},
         "mode_score": scores.mode_score(out["probs"], train_marginal(dataset)),
-        "fid": scores.frechet_distance(out["features"], reference["features"]),
+        "fid": scores.frechet_distance(out["features"], reference["features"], stats_b=reference.get("fid_stats")),
         "kid": scores.kernel_inception_distance(out["features"], reference["features"], kid_subsets,
                                                 kid_subset_size, seed=seed, reference_terms=kid_terms),
     }

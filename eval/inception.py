@@ -89,7 +89,8 @@ class KerasScorer:
             # plain tensor code, and autograph re-reads its source from disk, which breaks a
             # long-running process when the file is edited meanwhile.
             self._step = tf.function(lambda x: self._both(self.preprocess(x), training=False), autograph=False)
-        return self._step(tf.convert_to_tensor(batch, tf.float32))
+        # A strided view (one channel of stacked images) is copied here, one batch at a time.
+        return self._step(tf.convert_to_tensor(np.ascontiguousarray(batch, np.float32)))
 
     def outputs(self, images) -> tuple[np.ndarray, np.ndarray]:
         """``(probs [N, K], features [N, D])`` in one pass; images ``[N, H, W, C]`` in [-1, 1].

@@ -21,28 +21,42 @@ import numpy as np
 from scipy import linalg
 from scipy.special import rel_entr
 
+from eval import distances
+
 __all__ = [
-    "class_balance", "class_marginal", "density_coverage", "frechet_distance", "inception_score",
+    "class_balance", "class_marginal", "density_coverage", "frechet_distance", "gaussian_stats", "inception_score",
     "kernel_inception_distance", "kid_reference_terms", "kth_nn_radii", "mode_score", "prdc", "precision_recall",
     "stacked_codes", "stacked_modes"
 ]
-
-# Memory bound for one block of a pairwise-distance matrix (float64 entries): 2^23 ≈ 64 MB.
-_BLOCK_ENTRIES = 1 << 23
 
 
 def _as_probs(probs, name="probs") -> np.ndarray:
     p = np.asarray(probs, np.float64)
     if p.ndim != 2 or len(p) == 0:
         raise ValueError(f"{name} must be a non-empty [N, K] array, got shape {p.shape}")
-    if np.any(p < -1e-6) or not np.allclose(p.sum(1), 1.0, atol=1e-3):
+    lowest = p.min()
+    if lowest < -1e-6 or not np.allclose(p.sum(1), 1.0, atol=1e-3):
         raise ValueError(f"{name} rows must be probability vectors (softmax outputs, not logits)")
-    return np.clip(p, 0.0, None)
+    # Softmax outputs are never negative: no clipped copy then (26,000 stacked-MNIST rows are 208 MB).
+    return np.clip(p, 0.0, None) if lowest < 0 else p
+
+
+# Rows of one KL block: the elementwise terms of [N, 1000] stacked-MNIST probabilities are summed block
+# by block in one reused buffer instead of a fresh 208 MB array per call.
+_KL_ROWS = 1024
 
 
 def _kl_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """KL(p_i ‖ q) for each row p_i, natural log, with 0·log 0 = 0 (``scipy.special.rel_entr``)."""
-    return rel_entr(p, q).sum(axis=-1)
+    if p.ndim < 2 or len(p) <= _KL_ROWS:
+        return rel_entr(p, q).sum(axis=-1)
+    out = np.empty(len(p))
+    buf = np.empty((_KL_ROWS, *np.broadcast_shapes(p.shape[1:], np.shape(q)[-1:])))
+    for s in range(0, len(p), _KL_ROWS):
+        block = buf[:len(p[s:s + _KL_ROWS])]
+        # The same terms and the same per-row sums as rel_entr(p, q).sum(-1), bit for bit.
+        out[s:s + len(block)] = rel_entr(p[s:s + _KL_ROWS], q, out=block).sum(axis=-1)
+    return out
 
 
 def inception_score(probs, splits: int = 10) -> tuple[float, float]:
@@ -204,7 +218,14 @@ def _as_features(x, name) -> np.ndarray:
     return f
 
 
-def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) -> dict:
+def gaussian_stats(feats) -> dict:
+    """``{"mean": [D], "cov": [D, D]}`` of a feature set, exactly as :func:`frechet_distance` fits them (a
+    fixed reference set's are computed once and passed back as its ``stats_b``)."""
+    f = _as_features(feats, "feats")
+    return {"mean": f.mean(0), "cov": np.atleast_2d(np.cov(f, rowvar=False))}
+
+
+def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3, *, stats_b: dict | None = None) -> dict:
     """Fréchet distance of Gaussians fitted to two feature sets (FID; Heusel et al. 2017, arXiv:1706.08500).
 
     d² = ‖μ_a − μ_b‖² + Tr(Σ_a + Σ_b − 2 (Σ_a Σ_b)^{1/2}).
@@ -215,14 +236,19 @@ def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) 
     ε = ``eps`` × the mean feature variance (scale-free), and the root recomputed; the real part is
     kept. The result says whether that was needed instead of returning NaN.
 
+    ``stats_b`` (:func:`gaussian_stats` of ``feat_b``, e.g. of a cached reference set) skips refitting
+    ``feat_b``; the result is bit for bit the same.
+
     Returns:
         ``{"fid": float, "eps_added": the ε used (0.0 if not needed), "max_imag_discarded": float}``.
     """
-    a, b = _as_features(feat_a, "feat_a"), _as_features(feat_b, "feat_b")
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature dimensions differ: {a.shape[1]} vs {b.shape[1]}")
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    a = _as_features(feat_a, "feat_a")
+    fitted_a = gaussian_stats(a)
+    fitted_b = gaussian_stats(feat_b) if stats_b is None else stats_b
+    mu_a, cov_a = fitted_a["mean"], fitted_a["cov"]
+    mu_b, cov_b = np.asarray(fitted_b["mean"]), np.asarray(fitted_b["cov"])
+    if len(mu_a) != len(mu_b) or cov_b.shape != cov_a.shape:
+        raise ValueError(f"feature dimensions differ: {len(mu_a)} vs {len(mu_b)}")
 
     scale = max(np.abs(np.trace(cov_a)), np.abs(np.trace(cov_b)), 1e-12)
 
@@ -249,10 +275,19 @@ def frechet_distance(feat_a, feat_b, eps: float = 1e-6, imag_tol: float = 1e-3) 
     return {"fid": fid, "eps_added": added, "max_imag_discarded": max_imag}
 
 
+def _cubic_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """k(x_i, y_j) = (x_iᵀy_j / d + 1)³ for all pairs: ``(x @ y.T / d + 1.0) ** 3`` computed in place (the
+    same operations, so the same bits, without three more m × m temporaries per KID subset)."""
+    k = x @ y.T
+    k /= x.shape[1]
+    k += 1.0
+    return np.power(k, 3, out=k)
+
+
 def _kernel_within(x: np.ndarray) -> float:
     """The within-set term of the unbiased MMD²: Σ_{i≠j} k(x_i, x_j) / (m(m−1)), k(x, y) = (xᵀy / d + 1)³."""
-    m, d = x.shape
-    k = (x @ x.T / d + 1.0) ** 3
+    m = len(x)
+    k = _cubic_kernel(x, x)
     return (k.sum() - np.trace(k)) / (m * (m - 1))
 
 
@@ -261,9 +296,8 @@ def _polynomial_mmd2(x: np.ndarray, y: np.ndarray, within_y: float | None = None
 
     ``within_y`` is y's within-set term when already known (:func:`kid_reference_terms`).
     """
-    d = x.shape[1]
     # Unbiased: drop the diagonal of K_xx and K_yy (U-statistic); the cross term uses all m² pairs.
-    k_xy = (x @ y.T / d + 1.0) ** 3
+    k_xy = _cubic_kernel(x, y)
     within_y = _kernel_within(y) if within_y is None else within_y
     return float(_kernel_within(x) + within_y - 2.0 * k_xy.mean())
 
@@ -312,35 +346,6 @@ def kernel_inception_distance(feat_a, feat_b, subsets: int = 100, subset_size: i
             "subset_size": m}
 
 
-def _sq_distance_blocks(x: np.ndarray, y: np.ndarray, clip: bool = True):
-    """Yield ``(start, D2)``: squared Euclidean distances of rows x[start:start+c] to all rows of y.
-
-    (−2x)yᵀ + ‖x‖² + ‖y‖² with one BLAS product per block, computed in place in one reused buffer of
-    ≤ 2^23 entries (64 MB), so memory stays bounded for tens of thousands of points. The yielded array
-    is overwritten by the next block (callers may also overwrite it). Squared distances are compared
-    with squared radii, which avoids a square root over every entry.
-
-    Cost matters here (two passes over N² entries per evaluation), so every pass over the block is
-    counted: x is scaled by −2 before the product (exact, a power of two, so the result is bit for bit
-    −2·xyᵀ without a pass over the block), and ``clip=False`` leaves the rounding-negative entries of
-    near-identical rows below 0 for callers that only compare them with non-negative squared radii
-    (a negative entry and 0 compare the same way) or clip the few entries they keep.
-    """
-    yy = np.einsum("ij,ij->i", y, y)
-    xx = np.einsum("ij,ij->i", x, x)
-    rows = max(1, min(len(x), _BLOCK_ENTRIES // max(len(y), 1)))
-    buf = np.empty((rows, len(y)))
-    for start in range(0, len(x), rows):
-        xb = x[start:start + rows]
-        d2 = buf[:len(xb)]
-        np.matmul(xb * -2.0, y.T, out=d2)
-        d2 += xx[start:start + len(xb), None]
-        d2 += yy[None, :]
-        if clip:
-            np.maximum(d2, 0.0, out=d2)
-        yield start, d2
-
-
 def kth_nn_radii(x, k) -> np.ndarray | dict:
     """Distance from each row of ``x`` to its k-th nearest *other* row (the k-NN ball radius).
 
@@ -348,47 +353,11 @@ def kth_nn_radii(x, k) -> np.ndarray | dict:
     ``k`` may be an int (returns ``[N]``) or a sequence of ints (returns ``{k: [N]}`` from one pass over
     the distances, which is what dominates the cost).
 
-    The distance matrix is symmetric, so only its upper block triangle is computed (half the BLAS work
-    of the full matrix): a block of rows [s, e) against the columns [s, N) gives those rows' neighbours
-    among the later points directly, and, read column-wise, the later points' neighbours among these
-    rows, which are merged into a running list of each point's kmax+1 smallest squared distances.
-    (−2xᵢ·xⱼ + ‖xᵢ‖² + ‖xⱼ‖² is then rounded once per pair instead of once per direction: the radii
-    agree with the full-matrix computation to float64 rounding.)
+    Distances are ‖a − b‖ with the squared distance Σ (a_k − b_k)² in float64 (:mod:`eval.distances`,
+    which finds the neighbours of large sets with a float32 screening and recomputes every candidate
+    exactly: the radii are those of the full float64 distance matrix, bit for bit).
     """
-    x = np.asarray(x, np.float64)
-    ks = [int(k)] if np.isscalar(k) else sorted({int(v) for v in k})
-    if not ks or ks[0] < 1 or ks[-1] >= len(x):
-        raise ValueError(f"k must be in [1, N-1={len(x) - 1}], got {k}")
-    n, keep = len(x), ks[-1] + 1
-    xx = np.einsum("ij,ij->i", x, x)
-    best = np.full((n, keep), np.inf)  # each point's `keep` smallest squared distances found so far
-    rows = max(1, min(n, _BLOCK_ENTRIES // n))
-    buf = np.empty((rows, n))
-    for start in range(0, n, rows):
-        stop = min(n, start + rows)
-        d2 = buf[:stop - start, :n - start]  # rows [start, stop) x columns [start, n)
-        np.matmul(x[start:stop] * -2.0, x[start:].T, out=d2)  # scaling by -2 is exact
-        d2 += xx[start:stop, None]
-        d2 += xx[None, start:]
-        if stop < n:  # columns after the block: their neighbours among these rows
-            later = np.ascontiguousarray(d2[:, stop - start:].T)  # [n - stop, rows]
-            if later.shape[1] > keep:
-                later.partition(keep - 1, axis=1)
-                later = later[:, :keep]
-            merged = np.concatenate([best[stop:], later], axis=1)
-            merged.partition(keep - 1, axis=1)
-            best[stop:] = merged[:, :keep]
-        # These rows against every column from `start` on (the block is scratch from here on), merged
-        # with what earlier blocks found for them among the columns before `start`.
-        if d2.shape[1] > keep:
-            d2.partition(keep - 1, axis=1)
-        merged = np.concatenate([best[start:stop], d2[:, :keep]], axis=1)
-        merged.partition(keep - 1, axis=1)
-        best[start:stop] = merged[:, :keep]
-    # Clipping at 0 after the selection equals clipping before it: max(·, 0) keeps the order.
-    smallest = np.maximum(np.sort(best, axis=1), 0.0)
-    radii = {kk: np.sqrt(smallest[:, kk]) for kk in ks}
-    return radii[ks[0]] if np.isscalar(k) else radii
+    return distances.kth_nn_radii(_as_features(x, "x"), k)
 
 
 def prdc(real_feats, fake_feats, k_pr: int = 3, k_dc: int = 5, real_radii: dict | None = None) -> dict:
@@ -405,8 +374,11 @@ def prdc(real_feats, fake_feats, k_pr: int = 3, k_dc: int = 5, real_radii: dict 
     * coverage  = 1/N Σ_i 1[∃ j: Y_j ∈ B(X_i, NND_k(X_i))] (Naeem Eq. 7),
 
     with X the N real and Y the M fake features. Closed balls follow Kynkäänniemi's reference code (the
-    ``prdc`` package uses strict ``<``; they differ only on exact ties). All four come from one blocked
-    pass over the fake×real distances plus one pass per set for the radii; ``real_radii`` (from
+    ``prdc`` package uses strict ``<``; they differ only on exact ties): a point is inside when its
+    squared distance (Σ (a_k − b_k)² in float64) is ≤ the float64 square of the radius. All four come
+    from one pass over the fake×real distances plus one pass per set for the radii
+    (:func:`eval.distances.ball_memberships`: float32 screening, the undecided pairs recomputed
+    exactly, so every count is that of the full float64 computation); ``real_radii`` (from
     :func:`kth_nn_radii` with ``[k_pr, k_dc]``) can be passed to reuse a fixed reference set.
 
     Returns:
@@ -417,28 +389,11 @@ def prdc(real_feats, fake_feats, k_pr: int = 3, k_dc: int = 5, real_radii: dict 
         raise ValueError(f"feature dimensions differ: {real.shape[1]} vs {fake.shape[1]}")
     r_real = real_radii if real_radii is not None else kth_nn_radii(real, [k_pr, k_dc])
     r_fake = kth_nn_radii(fake, k_pr)
-    sq_pr, sq_dc, sq_fake = r_real[k_pr] ** 2, r_real[k_dc] ** 2, r_fake ** 2
-    in_real_pr = np.zeros(len(fake), bool)      # precision: fake j in some real k_pr-ball
-    density_count = 0                           # density: Σ_j #real k_dc-balls containing fake j
-    covered = np.zeros(len(real), bool)         # coverage: real k_dc-ball i contains some fake
-    in_fake = np.zeros(len(real), bool)         # recall: real i in some fake k_pr-ball
-    inside = None  # one reused boolean buffer for the comparisons of a block
-    # Unclipped: a rounding-negative distance compares with the non-negative squared radii like 0 does.
-    for start, d2 in _sq_distance_blocks(fake, real, clip=False):  # d2[j, i] = ‖fake_j − real_i‖²
-        stop = start + len(d2)
-        if inside is None or inside.shape[0] < len(d2):
-            inside = np.empty(d2.shape, bool)
-        mask = inside[:len(d2)]
-        np.less_equal(d2, sq_pr[None, :], out=mask)
-        in_real_pr[start:stop] = mask.any(1)
-        np.less_equal(d2, sq_dc[None, :], out=mask)
-        density_count += int(np.count_nonzero(mask))
-        covered |= mask.any(0)
-        np.less_equal(d2, sq_fake[start:stop, None], out=mask)
-        in_fake |= mask.any(0)
-    return {"precision": float(in_real_pr.mean()), "recall": float(in_fake.mean()),
-            "density": float(density_count / (k_dc * len(fake))), "coverage": float(covered.mean()),
-            "k_pr": int(k_pr), "k_dc": int(k_dc)}
+    balls = distances.ball_memberships(real, fake, np.asarray(r_real[k_pr]) ** 2, np.asarray(r_real[k_dc]) ** 2,
+                                       np.asarray(r_fake) ** 2)
+    return {"precision": float(balls["fake_in_real_a"].mean()), "recall": float(balls["real_in_fake"].mean()),
+            "density": float(balls["count_in_real_b"] / (k_dc * len(fake))),
+            "coverage": float(balls["real_b_hit"].mean()), "k_pr": int(k_pr), "k_dc": int(k_dc)}
 
 
 def precision_recall(real_feats, fake_feats, k: int = 3) -> dict:

@@ -113,8 +113,9 @@ def _radii_full_matrix(x, ks):
 
 
 @pytest.mark.parametrize("n", [7, 60, 2100])
-def test_block_triangle_radii_match_the_full_matrix(n, monkeypatch):
-    monkeypatch.setattr(scores, "_BLOCK_ENTRIES", 50_000)  # several blocks even for small n
+def test_screened_radii_match_the_full_matrix(n, monkeypatch):
+    monkeypatch.setattr(scores.distances, "_DIRECT_PAIRS", 0)  # the float32 screening even for small n
+    monkeypatch.setattr(scores.distances, "_ROWS", 256)  # several blocks
     x = np.maximum(np.random.default_rng(n).normal(size=(n, 16)), 0)
     x[1] = x[0]  # a duplicate: zero distances
     fast, slow = scores.kth_nn_radii(x, [1, 3, 5]), _radii_full_matrix(x, [1, 3, 5])
@@ -148,6 +149,15 @@ def test_kid_with_precomputed_reference_terms_is_bit_identical():
     assert terms[0] == pytest.approx((k.sum() - np.trace(k)) / (60 * 59), rel=1e-12)
     with pytest.raises(ValueError, match="reference_terms"):
         scores.kernel_inception_distance(a, b, 6, 60, seed=3, reference_terms=terms)
+
+
+def test_fid_with_precomputed_reference_statistics_is_bit_identical():
+    rng = np.random.default_rng(4)
+    a, b = np.maximum(rng.normal(size=(500, 24)), 0), np.maximum(rng.normal(size=(450, 24)) + 0.1, 0)
+    stats = scores.gaussian_stats(b)
+    assert scores.frechet_distance(a, None, stats_b=stats) == scores.frechet_distance(a, b)
+    with pytest.raises(ValueError, match="dimensions"):
+        scores.frechet_distance(a[:, :20], None, stats_b=stats)
 
 
 def test_fid_root_on_one_blas_thread_gives_the_same_fid_and_restores_the_threads():

@@ -188,7 +188,7 @@ def test_density_coverage_detect_collapse_to_one_region():
 def test_blocked_distances_match_scipy_cdist(monkeypatch):
     from scipy.spatial.distance import cdist
 
-    monkeypatch.setattr(scores, "_BLOCK_ENTRIES", 64)  # force many small blocks
+    monkeypatch.setattr(scores.distances, "_DIRECT_ENTRIES", 64)  # force many small blocks
     rng = np.random.default_rng(5)
     x = rng.normal(size=(50, 7))
     radii = scores.kth_nn_radii(x, [2, 4])
