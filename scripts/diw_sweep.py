@@ -67,7 +67,7 @@ def main(argv=None) -> int:
                 rows.setdefault(f"{label}/{dataset}", [])
                 if result is None:
                     continue
-                rows.setdefault(f"{label}/{dataset}", []).append({k: result[k] for k in ("modes", "hq", "jsd")})
+                rows[f"{label}/{dataset}"].append({k: result[k] for k in ("modes", "hq", "jsd")})
     summary = {key: {m: mean_std([r[m] for r in runs]) for m in ("modes", "hq", "jsd")} for key, runs in rows.items()}
     results = Path(args.results)
     write_json(results / "diw_sweep.json", {"args": vars(args), "base": BASE, "variants": VARIANTS,

@@ -146,7 +146,7 @@ def main(argv=None) -> int:
                     continue
                 if seed == args.seeds[0] and result["samples"] is not None:
                     samples[(method, dataset)] = result["samples"]
-                rows.setdefault(f"{method}/{dataset}", []).append({k: v for k, v in result.items() if k != "samples"})
+                rows[f"{method}/{dataset}"].append({k: v for k, v in result.items() if k != "samples"})
     summary = {key: {m: mean_std([r[m] for r in runs]) for m in ("modes", "hq", "jsd")} for key, runs in rows.items()}
     results = Path(args.results)
     write_json(results / "diw_table1.json", {"args": vars(args), "runs": rows, "summary": summary,

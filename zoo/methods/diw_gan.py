@@ -213,8 +213,9 @@ class DIWGAN(GAN):
         # (Scott's h is about half a code's std) puts targets between the modes.
         rng = np.random.default_rng(seed)
         pick = codes[rng.integers(0, len(codes), self.batch_size)]
-        noise = rng.normal(0.0, h, pick.shape)
-        self.real_codes.assign((pick + (noise if self.real_set == "kde" else 0.0)).astype(np.float32))
+        if self.real_set == "kde":
+            pick = pick + rng.normal(0.0, h, pick.shape)
+        self.real_codes.assign(pick.astype(np.float32))
         self.kde_bandwidth.assign(h)
         return {"ae_final_mse": loss, "ae_steps": self.ae_steps, "bandwidth": float(h),
                 "code_dim": int(codes.shape[1]), "seconds": round(time.time() - start, 2)}
