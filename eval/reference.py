@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import weakref
 
@@ -85,12 +84,7 @@ def data_fingerprint(split: str) -> str:
     digits, labels = stacked_mnist.mnist_digits(split)
     known = _DATA_FINGERPRINTS.get(split)
     if known is None or known[0] is not digits or known[1] is not labels:
-        digest = hashlib.sha256()
-        for a in (digits, labels):
-            a = np.ascontiguousarray(a)
-            digest.update(f"{a.dtype}|{a.shape}|".encode())
-            digest.update(a.tobytes())
-        known = (digits, labels, digest.hexdigest())
+        known = (digits, labels, stacked_mnist.arrays_sha256(digits, labels))
         _DATA_FINGERPRINTS[split] = known
     return known[2]
 

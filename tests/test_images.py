@@ -210,6 +210,48 @@ def test_digits_read_under_mock_data_never_reach_a_later_load():
     assert np.bincount(real_labels).min() > 800  # the real test split, every digit present
 
 
+def test_mnist_arrays_come_back_from_the_disk_cache_and_a_corrupt_entry_is_a_miss(monkeypatch, tmp_path):
+    """A new process reads the decoded split from the cache (the same arrays); an entry whose digits no
+    longer match its stored sha256 is ignored and rewritten from tfds."""
+    from zoo import diskcache
+
+    monkeypatch.setenv("MODE_ZOO_CACHE", str(tmp_path))
+    sm.mnist_digits.cache_clear()
+    try:
+        digits, labels = sm.mnist_digits("test")  # decoded through tfds, then stored
+        key = sm._prepared_key("test")
+        assert key is not None and diskcache.load("mnist-arrays", key) is not None
+        sm.mnist_digits.cache_clear()
+        again = sm.mnist_digits("test")  # served from the disk
+        np.testing.assert_array_equal(again[0], digits)
+        np.testing.assert_array_equal(again[1], labels)
+        entry = diskcache.load("mnist-arrays", key)
+        bad = entry["digits"].copy()
+        bad[0, 0, 0] ^= 1
+        diskcache.save("mnist-arrays", key, {**entry, "digits": bad})  # corrupt digits, stale sha256
+        sm.mnist_digits.cache_clear()
+        np.testing.assert_array_equal(sm.mnist_digits("test")[0], digits)
+        np.testing.assert_array_equal(diskcache.load("mnist-arrays", key)["digits"], digits)  # rewritten
+    finally:
+        sm.mnist_digits.cache_clear()
+
+
+def test_the_disk_cache_is_not_served_under_mock_data(monkeypatch, tmp_path):
+    """With the real split in the cache, ``mock_data`` still yields its own random digits (and keeps no key)."""
+    tfds = pytest.importorskip("tensorflow_datasets")
+    monkeypatch.setenv("MODE_ZOO_CACHE", str(tmp_path))
+    sm.mnist_digits.cache_clear()
+    try:
+        assert len(sm.mnist_digits("test")[0]) == 10_000
+        sm.mnist_digits.cache_clear()
+        with tfds.testing.mock_data(num_examples=30, policy=tfds.testing.MockPolicy.USE_CODE):
+            assert sm._prepared_key("test") is None
+            assert len(sm.mnist_digits("test")[0]) == 30
+    finally:
+        sm.mnist_digits.cache_clear()
+    assert sm._prepared_key("test") is not None
+
+
 # -------------------------------------------------------------------------------- evaluate_images
 def test_evaluate_images_collapsed_mnist_hand_values(fake_mnist):
     samples = constant_digit(3, 100).astype(np.float32)[..., None] / 127.5 - 1.0

@@ -24,28 +24,103 @@ import functools
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["stack_digits", "stacked_mnist", "stacked_mnist_dataset", "mnist_digits", "stacked_indices"]
+__all__ = ["arrays_sha256", "mnist_digits", "stack_digits", "stacked_indices", "stacked_mnist", "stacked_mnist_dataset"]
 
 
 @functools.lru_cache(maxsize=4)
 def mnist_digits(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """MNIST ``split`` as ``(uint8 [N,28,28], int64 [N])``, loaded once through ``zoo.data.load_images``.
+    """MNIST ``split`` as ``(uint8 [N,28,28], int64 [N])``, loaded once per process through
+    ``zoo.data.load_images`` and kept in the on-disk cache (:mod:`zoo.diskcache`) for later processes.
 
     Kept as uint8 (47 MB for 60k) and converted to [-1, 1] on demand; ``load_images`` gives
     x/127.5 − 1, so rounding (x + 1)·127.5 recovers the bytes exactly.
 
-    Not cached on disk: a key made from tfds' prepared files would not prove that these arrays came from
-    them (under ``tfds.testing.mock_data`` the same files were on disk while random digits were read,
-    and a disk cache then served those to every later process). The statistics computed from the arrays
-    are cached, keyed by the arrays' own sha256 (:mod:`eval.reference`).
+    Decoding the 60,000 training PNGs through tfds costs ~3 s, most of a cold stacked-MNIST evaluation's
+    overhead (docs/evaluation.md#speed); reading them back from the cache costs ~0.05 s. The cache key is
+    :func:`_prepared_key`: the tfds files the arrays are decoded from (path, size, modification time)
+    and the tfds version, so re-preparing or replacing the data is a miss. It is neither read nor
+    written while the loading path is substituted (``tfds.testing.mock_data``, a patched
+    ``zoo.data.load_images``): those arrays do not come from the files on disk, and once a cache keyed
+    by the files served such random digits to every later process. Each entry also stores the arrays'
+    sha256, checked on every read, so a corrupt entry is a miss. The statistics computed from the arrays
+    are cached separately, keyed by that sha256 (:mod:`eval.reference`).
     """
+    from zoo import diskcache
     from zoo.data import load_images
 
+    key = _prepared_key(split)
+    if key is not None:
+        hit = diskcache.load("mnist-arrays", key)
+        if hit is not None and arrays_sha256(hit["digits"], hit["labels"]) == hit["sha256"]:
+            return hit["digits"], hit["labels"]
     xs, ys = [], []
     for x, y in load_images("mnist", split, with_labels=True).batch(10_000):
         xs.append(np.rint((x.numpy()[..., 0] + 1.0) * 127.5).astype(np.uint8))
         ys.append(y.numpy().astype(np.int64))
-    return np.concatenate(xs), np.concatenate(ys)
+    digits, labels = np.concatenate(xs), np.concatenate(ys)
+    key = _prepared_key(split)  # the files exist now if this load prepared them
+    if key is not None:
+        diskcache.save("mnist-arrays", key, {"digits": digits, "labels": labels,
+                                             "sha256": arrays_sha256(digits, labels)})
+    return digits, labels
+
+
+def arrays_sha256(digits, labels) -> str:
+    """sha256 of the digit and label arrays (dtype, shape and bytes of each)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for a in (digits, labels):
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype}|{a.shape}|".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+def _loading_substituted() -> bool:
+    """True when MNIST would not be read from the prepared files by the real code path: tfds'
+    ``mock_data`` is active (it patches ``DatasetBuilder.as_dataset``) or ``zoo.data.load_images`` was
+    replaced (as tests do)."""
+    import sys
+
+    from zoo import data
+
+    load = data.load_images
+    if getattr(load, "__module__", None) != "zoo.data" or getattr(load, "__qualname__", None) != "load_images":
+        return True
+    if "tensorflow_datasets" not in sys.modules:  # mock_data needs tfds imported
+        return False
+    from tensorflow_datasets.core import dataset_builder as db
+
+    for cls, name in ((db.DatasetBuilder, "as_dataset"), (db.FileReaderBuilder, "_as_dataset")):
+        fn = getattr(cls, name)
+        where = (getattr(fn, "__module__", None), getattr(fn, "__qualname__", None))
+        if where != (db.__name__, f"{cls.__name__}.{name}"):
+            return True
+    return False
+
+
+def _prepared_key(split: str) -> dict | None:
+    """The disk-cache key of the MNIST ``split`` arrays: every file of tfds' prepared ``mnist`` folder
+    (name, size, modification time in ns), its absolute path and the installed tfds version; None when
+    nothing is prepared yet or the loading path is substituted (:func:`_loading_substituted`)."""
+    import importlib.metadata
+    from pathlib import Path
+
+    from zoo.data import _tfds_dir
+
+    if _loading_substituted():
+        return None
+    root = Path(_tfds_dir()).expanduser().resolve() / "mnist"
+    files = sorted(p for p in root.glob("*/*") if p.is_file()) if root.is_dir() else []
+    if not any(p.name.startswith(f"mnist-{split}.") for p in files):
+        return None
+    try:
+        tfds_version = importlib.metadata.version("tensorflow-datasets")
+    except importlib.metadata.PackageNotFoundError:
+        tfds_version = "unknown"
+    return {"what": "mnist-arrays", "format": 1, "split": split, "folder": str(root), "tfds": tfds_version,
+            "files": [[str(p.relative_to(root)), st.st_size, st.st_mtime_ns] for p in files for st in [p.stat()]]}
 
 
 def _to_unit(x_uint8):
