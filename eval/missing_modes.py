@@ -170,6 +170,9 @@ def _check_for_model(args, model) -> None:
     if len(data.data_shape(model.dataset)) == 1:
         cli.check_count("--num", args.num, MAX_MIXTURE_SAMPLES)
         return
+    if args.runs is not None:  # silently scoring once would report a single run as if it were several
+        raise cli.CLIError(f"--runs is for vector data; {model.dataset} checkpoints are scored once on --num "
+                           f"samples of --seed (run again with another --seed for more sampling seeds)")
     _check_digits(model.dataset)
 
 

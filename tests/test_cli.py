@@ -174,3 +174,12 @@ def test_resume_state_of_another_config_is_refused(tmp_path):
     (out / ".backup" / "train_config.json").unlink()  # state written by a version that did not record it
     with pytest.raises(RuntimeError, match="does not record its config"):
         train(config, out, verbose=0, plot_every=0, evaluate=False)
+
+
+def test_missing_modes_refuses_runs_for_an_image_checkpoint(capsys):
+    """Image checkpoints are scored once; ``--runs`` is refused rather than silently ignored."""
+    from eval.missing_modes import main as missing_modes_main
+
+    assert missing_modes_main(["--checkpoint", "dcgan_mnist", "--runs", "3", "--metrics", "digits"]) == 2
+    err = capsys.readouterr().err
+    assert "--runs is for vector data" in err and "mnist" in err
