@@ -159,6 +159,8 @@ def write_text(path, text: str) -> Path:
 def write_report(lines, name: str, figure: str | None = None, results=None) -> int:
     """Join markdown ``lines`` (plus a pointer to ``figure``), write ``<results>/<name>.md`` (default
     :data:`RESULTS`), print it; return 0."""
+    if figure and Path(figure).is_absolute() and Path(figure).resolve().is_relative_to(REPO):
+        figure = Path(figure).resolve().relative_to(REPO).as_posix()  # the report reads the same in any checkout
     text = "\n".join(lines) + "\n" + (f"\nFigure: `{figure}`.\n" if figure else "")
     write_text(Path(results or RESULTS) / f"{name}.md", text)
     print(text)
