@@ -20,6 +20,7 @@ config is not trained again, so the table resumes where it stopped, across sessi
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +72,19 @@ def read_scores(path: Path, config: dict) -> dict | None:
     if cell is None:
         return None
     samples = None if cell.get("samples") is None else np.asarray(cell["samples"], np.float32)
-    return {"modes": cell["modes"], "hq": cell["hq"], "jsd": cell["jsd"], "samples": samples}
+    return {"modes": cell["modes"], "hq": cell["hq"], "jsd": cell["jsd"], "samples": samples,
+            "curve": cell.get("curve")}
+
+
+def _run_curve(folder: Path, config: dict) -> dict | None:
+    """The training curve (``curve.json``) of the finished run in ``folder`` when it was trained with ``config``."""
+    from eval.curve import read_curve
+    from zoo import configs
+
+    trained = folder / "train_config.json"
+    if not trained.is_file() or not configs.same_config(json.loads(trained.read_text()), config):
+        return None
+    return read_curve(folder)
 
 
 def study_parser(doc: str, seeds, steps: int, runs_dir: str, results_help: str) -> argparse.ArgumentParser:
@@ -92,14 +105,33 @@ def cell_scores(config: dict, dataset: str, seed: int, args, cells: str, keep_sa
     ``args.report_only``: None) trained into ``<runs-dir>``, evaluated and kept (with its samples when
     ``keep_samples``)."""
     cell = Path(args.results) / cells / f"{config['name']}.json"
+    folder = Path(args.runs_dir) / config["name"]
     result = read_scores(cell, config)
+    if result is not None and result["curve"] is None and (curve := _run_curve(folder, config)) is not None:
+        # A cell written before cells kept curves, whose run is still on disk: add its curve.
+        write_json(cell, {**json.loads(cell.read_text()), "curve": curve})
+        result["curve"] = curve
     if result is None and not args.report_only:
         print(f"{config['name']}: training", flush=True)
-        model = train_run(config, Path(args.runs_dir) / config["name"], published=False)
-        result = evaluate(model, dataset, seed)
+        model = train_run(config, folder, published=False)
+        result = {**evaluate(model, dataset, seed), "curve": _run_curve(folder, config)}
         write_json(cell, {"config": config, **{k: v for k, v in result.items() if k != "samples"},
                           "samples": result["samples"].tolist() if keep_samples else None})
     return result
+
+
+def curve_figure(curves: dict, steps: int, results: Path) -> list[str]:
+    """One figure of training curves per data set (``{dataset: {label: curve}}``), written as
+    ``<results>/figures/diw_table1_curves_<dataset>.png``; returns their paths relative to the checkout."""
+    from eval.plots import plot_curves
+
+    paths = []
+    for dataset, by_label in curves.items():
+        path = plot_curves(by_label, results / "figures" / f"diw_table1_curves_{dataset}.png",
+                           f"{dataset}: training curves, {steps:,} steps")
+        path = Path(path).resolve()
+        paths.append(path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else str(path))
+    return paths
 
 
 def figure(samples: dict, methods, datasets, path: Path) -> None:
@@ -141,7 +173,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.steps < 1 or any(s < 0 for s in args.seeds):
         p.error("--steps must be >= 1 and seeds >= 0")
-    rows, samples = {}, {}
+    rows, samples, curves = {}, {}, {}
     for dataset in args.datasets:
         for method in args.methods:
             for seed in args.seeds:
@@ -152,12 +184,15 @@ def main(argv=None) -> int:
                     continue
                 if seed == args.seeds[0] and result["samples"] is not None:
                     samples[(method, dataset)] = result["samples"]
-                rows[f"{method}/{dataset}"].append({k: v for k, v in result.items() if k != "samples"})
+                if result["curve"] is not None:
+                    curves.setdefault(dataset, {})[f"{method} s{seed}"] = result["curve"]
+                rows[f"{method}/{dataset}"].append({k: v for k, v in result.items() if k not in ("samples", "curve")})
     summary = {key: {m: mean_std([r[m] for r in runs]) for m in ("modes", "hq", "jsd")} for key, runs in rows.items()}
     results = Path(args.results)
     write_json(results / "diw_table1.json", {"args": vars(args), "runs": rows, "summary": summary,
                                              "paper": {f"{m}/{d}": v for (m, d), v in PAPER.items()}})
     figure(samples, args.methods, args.datasets, results / "diw_table1.png")
+    curve_figures = curve_figure(curves, args.steps, results)
     lines = report_head("Dual Importance Weight GAN, Table 1", "scripts.diw_table1", argv)
     lines += [f"{len(args.seeds)} training seeds per cell, {args.steps:,} steps, 2,500 samples per run; "
               "mean ± std over training seeds; the paper's figure in brackets.", "",
@@ -170,6 +205,9 @@ def main(argv=None) -> int:
             lines.append(f"| {dataset} | {method} | {s['modes']['runs']} | {fmt(s['modes'], 1, missing='not run')}"
                          f"{ref[0]} | {fmt(s['hq'], 1, missing='not run')}{ref[1]} | "
                          f"{fmt(s['jsd'], 3, missing='not run')}{ref[2]} |")
+    if curve_figures:
+        lines += ["", "Training curves (modes and HQ share every 500 steps on 2,500 samples of sampling seed 0, "
+                  "one line per method and training seed): " + ", ".join(f"`{p}`" for p in curve_figures) + "."]
     return write_report(lines, "diw_table1", figure=str(results / "diw_table1.png"), results=results)
 
 

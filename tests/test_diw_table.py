@@ -13,7 +13,11 @@ def test_diw_table1_writes_one_row_per_method_and_data_set(tmp_path):
     result = json.loads((tmp_path / "res" / "diw_table1.json").read_text())
     assert set(result["summary"]) == {"gan/ring8", "pacgan/ring8"}
     assert all(s["modes"]["runs"] == 2 for s in result["summary"].values())  # two training seeds per cell
-    assert len(list((tmp_path / "res" / "diw_table1_cells").glob("*.json"))) == 4
+    cells = [json.loads(p.read_text()) for p in (tmp_path / "res" / "diw_table1_cells").glob("*.json")]
+    assert len(cells) == 4
+    # Each cell keeps its run's training curve (steps 0 ... 4), drawn per data set.
+    assert all(c["curve"]["points"][-1]["step"] == 4 for c in cells)
+    assert (tmp_path / "res" / "figures" / "diw_table1_curves_ring8.png").stat().st_size > 0
     # A second call finds every cell finished and trains nothing: the runs folder may even be gone.
     import shutil
 
