@@ -156,11 +156,17 @@ def write_text(path, text: str) -> Path:
     return path
 
 
+def display_path(path) -> str:
+    """``path`` as a report names it: relative to the checkout when inside it (so a report reads the same in
+    any clone), else as given."""
+    resolved = Path(path).resolve()
+    return resolved.relative_to(REPO).as_posix() if resolved.is_relative_to(REPO) else str(path)
+
+
 def write_report(lines, name: str, figure: str | None = None, results=None) -> int:
     """Join markdown ``lines`` (plus a pointer to ``figure``), write ``<results>/<name>.md`` (default
     :data:`RESULTS`), print it; return 0."""
-    if figure and Path(figure).is_absolute() and Path(figure).resolve().is_relative_to(REPO):
-        figure = Path(figure).resolve().relative_to(REPO).as_posix()  # the report reads the same in any checkout
+    figure = display_path(figure) if figure else figure
     text = "\n".join(lines) + "\n" + (f"\nFigure: `{figure}`.\n" if figure else "")
     write_text(Path(results or RESULTS) / f"{name}.md", text)
     print(text)

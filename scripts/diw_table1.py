@@ -25,7 +25,19 @@ from pathlib import Path
 
 import numpy as np
 
-from scripts.common import REPO, RESULTS, fmt, mean_std, read_cell, report_head, train_run, write_json, write_report
+from scripts.common import (
+    REPO,
+    RESULTS,
+    display_path,
+    finished_run,
+    fmt,
+    mean_std,
+    read_cell,
+    report_head,
+    train_run,
+    write_json,
+    write_report,
+)
 
 DATASETS = ("ring8", "grid25", "grid25_aniso", "cube27")
 #: Generator steps per run by default: the budget of the published table (results/diw_table1.md), chosen so
@@ -79,12 +91,8 @@ def read_scores(path: Path, config: dict) -> dict | None:
 def _run_curve(folder: Path, config: dict) -> dict | None:
     """The training curve (``curve.json``) of the finished run in ``folder`` when it was trained with ``config``."""
     from eval.curve import read_curve
-    from zoo import configs
 
-    trained = folder / "train_config.json"
-    if not trained.is_file() or not configs.same_config(json.loads(trained.read_text()), config):
-        return None
-    return read_curve(folder)
+    return None if finished_run(config, folder, published=False) is None else read_curve(folder)
 
 
 def study_parser(doc: str, seeds, steps: int, runs_dir: str, results_help: str) -> argparse.ArgumentParser:
@@ -127,10 +135,8 @@ def curve_figure(curves: dict, steps: int, results: Path) -> list[str]:
 
     paths = []
     for dataset, by_label in curves.items():
-        path = plot_curves(by_label, results / "figures" / f"diw_table1_curves_{dataset}.png",
-                           f"{dataset}: training curves, {steps:,} steps")
-        path = Path(path).resolve()
-        paths.append(path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else str(path))
+        paths.append(display_path(plot_curves(by_label, results / "figures" / f"diw_table1_curves_{dataset}.png",
+                                              f"{dataset}: training curves, {steps:,} steps")))
     return paths
 
 
@@ -206,8 +212,10 @@ def main(argv=None) -> int:
                          f"{ref[0]} | {fmt(s['hq'], 1, missing='not run')}{ref[1]} | "
                          f"{fmt(s['jsd'], 3, missing='not run')}{ref[2]} |")
     if curve_figures:
-        lines += ["", "Training curves (modes and HQ share every 500 steps on 2,500 samples of sampling seed 0, "
-                  "one line per method and training seed): " + ", ".join(f"`{p}`" for p in curve_figures) + "."]
+        every = sorted({c["every"] for by_label in curves.values() for c in by_label.values()})
+        lines += ["", f"Training curves (modes and HQ share every {'/'.join(map(str, every))} steps on 2,500 samples "
+                  "of sampling seed 0, one line per method and training seed): "
+                  + ", ".join(f"`{p}`" for p in curve_figures) + "."]
     return write_report(lines, "diw_table1", figure=str(results / "diw_table1.png"), results=results)
 
 
