@@ -24,6 +24,12 @@ mode coverage is what the zoo is about and what MODEL_CARDS.md leads with, so th
 mode count; most seeds capture every mode of an easy mixture, and among those the HQ share (continuous, never
 undefined, unlike the reverse KL when no sample is high quality) decides; EMD settles what is left.
 
+Learned-prior entries (``weighted_prior_*``, ``masked_prior_*``) are also evaluated on the same weights with the
+constant prior, ``model.sample(n, prior="constant")``, on the same sampling seeds (:func:`constant_prior_scores`):
+the cell keeps it as ``"constant_prior"`` and the report gives, per seed and over the seeds, EMD and HQ share with
+both priors and their EMD ratio (learned / constant), and on how many training seeds the learned prior wins
+(Goerttler & Kloft 2019, CEUR-WS Vol. 2454, Sec. 4.1, compare the two on the ring).
+
 ``--publish-median`` then publishes each entry's median run as the zoo entry (``train.run.publish``), after adding
 ``training_seeds`` to its ``metrics.json`` (the seeds, the median seed, the rule and every metric's mean ± std
 over the seeds). Only the entry's own config is published (not with ``--steps``), so its ``train_config.json``,
@@ -55,6 +61,8 @@ METRICS = ("modes", "hq_fraction", "kl", "jsd", "emd")
 RULE = ("ranked best first by modes captured, then HQ share, then EMD (lower is better), then seed; the median "
         "is the seed at position (N - 1) // 2")
 CELLS = "training_seeds_cells"
+#: Methods whose models sample from a learned prior and also from the constant one (``prior="constant"``).
+LEARNED_PRIOR_METHODS = ("weighted_prior", "masked_prior")
 
 
 def mixture_entries() -> list[str]:
@@ -95,6 +103,24 @@ def _protocol_metrics(model, folder: Path, dataset: str) -> dict:
     return metrics
 
 
+def has_learned_prior(config: dict) -> bool:
+    """True for the methods that sample from a learned prior (Goerttler & Kloft's weighted and masked priors)."""
+    return config["method"] in LEARNED_PRIOR_METHODS
+
+
+def constant_prior_scores(model, evaluation: dict, dataset: str) -> dict:
+    """:func:`scores_of` the learned-prior ``model`` sampled with the constant prior (``prior="constant"``) on
+    the sample size and sampling seeds of its protocol ``evaluation`` (the same weights, the same data draws)."""
+    import functools
+
+    from eval.mixture import evaluate_mixture
+    from zoo import data
+
+    result = evaluate_mixture(functools.partial(model.sample, prior="constant"), data.mixture(dataset),
+                              n=evaluation["n"], seeds=list(evaluation["sampling_seeds"]))
+    return scores_of(result)
+
+
 def run_cell(entry: str, seed: int, steps: int | None, runs_dir: Path, results: Path) -> dict:
     """The cell of ``entry`` with training seed ``seed``: read back when its file matches the config, else
     trained (or a finished run reused) into ``<runs_dir>/<entry>_s<seed>``, evaluated and written."""
@@ -112,6 +138,11 @@ def run_cell(entry: str, seed: int, steps: int | None, runs_dir: Path, results: 
                 "evaluation": {"n": metrics["n"], "sampling_seeds": metrics["seeds"], "summary": metrics["summary"]},
                 "curve": read_curve(folder), "train_seconds": metrics.get("train_seconds_last_run")}
         write_json(path, cell)
+    if has_learned_prior(config) and "constant_prior" not in cell:
+        # (cells written before this comparison existed get it from their finished run, without retraining)
+        model = train_run(config, runs_dir / f"{entry}_s{seed}", published=False, evaluate=True)
+        cell["constant_prior"] = constant_prior_scores(model, cell["evaluation"], config["dataset"])
+        write_json(path, cell)
     return cell
 
 
@@ -124,7 +155,26 @@ def summarise(entry: str, cells: dict) -> dict:
             "seeds": {str(s): scores[s] for s in sorted(scores)}, "ranking": ranking,
             "summary": {key: mean_std(scores[s][key] for s in sorted(scores)) for key in METRICS},
             "median_seed": median_of(scores),
-            "cells": {str(s): f"{CELLS}/{entry}_s{s}.json" for s in sorted(scores)}}
+            "cells": {str(s): f"{CELLS}/{entry}_s{s}.json" for s in sorted(scores)},
+            **_prior_comparison(cells)}
+
+
+def _prior_comparison(cells: dict) -> dict:
+    """``{"constant_prior": ...}`` for a learned-prior entry (every cell carries it), else ``{}``: per seed the
+    constant-prior scores and the EMD ratio learned / constant, mean ± std over the seeds, and the number of
+    seeds on which the learned prior has the lower EMD and the higher HQ share."""
+    if not all("constant_prior" in cell for cell in cells.values()):
+        return {}
+    seeds = sorted(cells)
+    learned = {s: cells[s]["scores"] for s in seeds}
+    const = {s: cells[s]["constant_prior"] for s in seeds}
+    ratio = {s: learned[s]["emd"] / const[s]["emd"] for s in seeds}
+    return {"constant_prior": {
+        "seeds": {str(s): {**const[s], "emd_ratio": ratio[s]} for s in seeds},
+        "summary": {**{key: mean_std(const[s][key] for s in seeds) for key in METRICS},
+                    "emd_ratio": mean_std(ratio.values())},
+        "learned_wins_emd": sum(learned[s]["emd"] < const[s]["emd"] for s in seeds),
+        "learned_wins_hq": sum(learned[s]["hq_fraction"] > const[s]["hq_fraction"] for s in seeds)}}
 
 
 def figure(entry: str, cells: dict, median: int, path: Path) -> Path | None:
@@ -159,6 +209,8 @@ def publish_median(entry: str, row: dict, runs_dir: Path) -> Path:
                                  "summary": row["summary"],
                                  "note": f"the median of {len(row['seeds'])} training seeds (mean ± std over the "
                                          f"training seeds in summary)"}
+    if "constant_prior" in row:  # the same weights sampled with the constant prior, per seed and over the seeds
+        metrics["training_seeds"]["constant_prior"] = row["constant_prior"]
     checkpoint.update(folder, {"metrics.json": metrics})
     return publish(folder, entry)
 
@@ -176,6 +228,27 @@ def _table(entry: str, row: dict) -> list[str]:
     m = row["summary"]
     lines.append(f"| mean ± std over training seeds | | {fmt(m['modes'], 1)} | {fmt(m['hq_fraction'], 1, 100)} | "
                  f"{fmt(m['kl'])} | {fmt(m['jsd'])} | {fmt(m['emd'])} |")
+    if "constant_prior" in row:
+        lines += ["", *_prior_table(row)]
+    return lines
+
+
+def _prior_table(row: dict) -> list[str]:
+    """The learned vs constant prior table of a learned-prior entry (same weights, same sampling seeds)."""
+    c = row["constant_prior"]
+    lines = ["Learned prior (a) against the constant prior (b) on the same weights (`sample(n, prior=\"constant\")`):",
+             "", "| training seed | EMD (a) | EMD (b) | (a)/(b) | HQ % (a) | HQ % (b) |", "|---|---|---|---|---|---|"]
+    for seed in row["ranking"]:
+        a, b = row["seeds"][str(seed)], c["seeds"][str(seed)]
+        mark = " (median)" if seed == row["median_seed"] else ""
+        lines.append(f"| {seed}{mark} | {a['emd']:.4f} | {b['emd']:.4f} | {b['emd_ratio']:.2f} | "
+                     f"{100 * a['hq_fraction']:.1f} | {100 * b['hq_fraction']:.1f} |")
+    m, s = row["summary"], c["summary"]
+    n = len(c["seeds"])
+    lines += [f"| mean ± std | {fmt(m['emd'])} | {fmt(s['emd'])} | {fmt(s['emd_ratio'], 2)} | "
+              f"{fmt(m['hq_fraction'], 1, 100)} | {fmt(s['hq_fraction'], 1, 100)} |", "",
+              f"The learned prior has the lower EMD on {c['learned_wins_emd']} of {n} training seeds and the higher "
+              f"HQ share on {c['learned_wins_hq']} of {n}."]
     return lines
 
 
@@ -188,12 +261,15 @@ def report(result: dict, argv) -> str:
               f"over the **training** seeds. Median seed: {RULE} (see `scripts/training_seeds.py`). Curves: modes "
               f"and HQ share every `curve_every` steps on 2,500 samples of sampling seed 0 "
               f"(docs/evaluation.md#training-curves).", "",
-              "| entry | modes | HQ % | reverse KL | EMD | median seed | figure |", "|---|---|---|---|---|---|---|"]
+              "| entry | modes | HQ % | reverse KL | EMD | EMD learned / constant prior | median seed | figure |",
+              "|---|---|---|---|---|---|---|---|"]
     for entry, row in result["entries"].items():
         m = row["summary"]
         published = " (published)" if row.get("published") else ""
+        ratio = fmt(row["constant_prior"]["summary"]["emd_ratio"], 2) if "constant_prior" in row else "—"
         lines.append(f"| `{entry}` | {fmt(m['modes'], 1)} | {fmt(m['hq_fraction'], 1, 100)} | {fmt(m['kl'])} | "
-                     f"{fmt(m['emd'])} | {row['median_seed']}{published} | `{row['figure'] or 'no curves'}` |")
+                     f"{fmt(m['emd'])} | {ratio} | {row['median_seed']}{published} | "
+                     f"`{row['figure'] or 'no curves'}` |")
     for entry, row in result["entries"].items():
         lines += ["", *_table(entry, row)]
     return "\n".join(lines) + "\n"

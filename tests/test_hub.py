@@ -54,8 +54,8 @@ def build_hf_cache(cache: Path, repo_id: str, source: Path, files) -> Path:
 
 
 def _entry_files() -> list[str]:
-    folder = REPO / "checkpoints" / ENTRY
-    return [*checkpoint.read_sums(folder), checkpoint.SUMS, "samples.png"]
+    """What ``zoo.hub push`` uploads for the entry (the Hub snapshot holds exactly these)."""
+    return hub.files_to_upload(ENTRY)
 
 
 @pytest.fixture
@@ -113,14 +113,17 @@ def test_load_goes_through_the_hub_cache_and_refuses_a_tampered_blob(hf):
     assert f"zoo.hub prefetch {ENTRY}" in line and str(snapshot.parents[1]) in line
 
 
-def test_the_hub_organisation_comes_from_the_environment_at_load_time(hf, tmp_path):
+def test_the_hub_organisation_comes_from_the_environment_at_load_time(hf, tmp_path, monkeypatch):
     env, _ = hf
     mine = build_hf_cache(Path(env["HF_HUB_CACHE"]), f"myorg/{ENTRY}", REPO / "checkpoints" / ENTRY, _entry_files())
     r = _python({**env, "MODE_ZOO_HF_ORG": "myorg"}, "-c", _LOAD, ENTRY)
     assert r.returncode == 0, r.stderr[-2000:]
     assert Path(json.loads(r.stdout)["folder"]) == mine  # models--myorg--gan_ring8, not mode-zoo's copy
-    # The manifest still says hf://mode-zoo/...: its organisation is not the one asked for.
-    assert zoo.manifest()[ENTRY]["hf"].startswith("hf://mode-zoo/")
+    # The manifest names the repository without an organisation; the older form, which wrote
+    # hf://mode-zoo/..., has its organisation ignored the same way.
+    assert zoo.manifest()[ENTRY]["hf"] == ENTRY
+    monkeypatch.setenv("MODE_ZOO_HF_ORG", "myorg")
+    assert zoo.hf_repo_id(ENTRY, {"hf": f"hf://mode-zoo/{ENTRY}"}) == f"myorg/{ENTRY}"
     shutil.rmtree(mine.parents[1])
     r = _python({**env, "MODE_ZOO_HF_ORG": "myorg"}, "-m", "eval.missing_modes", "--checkpoint", ENTRY)
     assert r.returncode == 2

@@ -33,3 +33,18 @@ def test_a_published_checkpoint_reproduces_its_metrics():
 @pytest.mark.parametrize("name", MIXTURE_ENTRIES)
 def test_every_published_mixture_checkpoint_reproduces_its_metrics(name):
     _check(name)
+
+
+def test_every_published_entry_is_retrained_by_its_registry_config():
+    """``python -m train.run --model NAME`` trains the published weights: the registry's config of every entry,
+    its training seed included (the median of the training seeds for a mixture entry), is the config the
+    checkpoint was trained with."""
+    from zoo import configs
+
+    differ = {}
+    for name in zoo.list():
+        trained = json.loads((zoo.checkpoint_dir() / name / "train_config.json").read_text())
+        registry = configs.resolve(name)
+        if not configs.same_config(trained, registry):
+            differ[name] = sorted(k for k in set(trained) | set(registry) if trained.get(k) != registry.get(k))
+    assert not differ, f"published config differs from the registry's: {differ}"

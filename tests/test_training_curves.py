@@ -1,7 +1,9 @@
 """Training curves and training seeds (issue #13, part 4): a curve leaves the trained weights bit-identical,
 survives kill -9 and resume, ships in the checkpoint; the training-seeds study, its cells and its median seed."""
+import functools
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -12,7 +14,7 @@ from test_robustness import ENV, REPO, TINY, TINY_ARGS, _tiny_config
 import zoo
 from eval import defaults
 from eval.curve import read_curve
-from eval.mixture import mixture_metrics
+from eval.mixture import evaluate_mixture, mixture_metrics
 from scripts import common, model_table, training_seeds
 from train import run as train_run
 from zoo import checkpoint, configs, data, hub
@@ -61,10 +63,17 @@ def test_a_curve_survives_kill_9_and_resume(tmp_path):
     assert len(read_curve(whole)["points"]) == 1 + 13 + 1  # step 0, 13 crossings of 45 before 600, step 600
 
 
-def test_checkpoints_without_a_curve_still_verify_and_configs_without_the_key_still_match():
-    folder = zoo.checkpoint_dir() / "gan_ring8"
+def test_checkpoints_without_a_curve_still_verify_and_configs_without_the_key_still_match(tmp_path):
+    # gan_ring8 as published before curves existed: no curve files, none in its sums.
+    folder = tmp_path / "gan_ring8"
+    shutil.copytree(zoo.checkpoint_dir() / "gan_ring8", folder)
+    for name in ("curve.json", "curve.png"):
+        (folder / name).unlink(missing_ok=True)
+    sums = folder / checkpoint.SUMS
+    sums.write_text("".join(line for line in sums.read_text().splitlines(True) if "curve." not in line))
     assert read_curve(folder) is None and "curve.json" not in checkpoint.verify(folder)
-    assert zoo.load("gan_ring8").sample(5, seed=0).shape == (5, 2)
+    assert zoo.load(str(folder)).sample(5, seed=0).shape == (5, 2)
+    folder = zoo.checkpoint_dir() / "gan_ring8"
     config = configs.resolve("gan_ring8")
     recorded = {k: v for k, v in config.items() if k != "curve_every"}  # written before the key existed
     assert configs.same_config(recorded, config) and common.finished_run(config, "/nonexistent") == folder
@@ -143,6 +152,39 @@ def test_training_seeds_script_two_seeds_median_published(tiny_entry, tmp_path, 
     assert again["summary"] == row["summary"] and again["median_seed"] == median
 
 
+def test_training_seeds_compares_a_learned_prior_with_the_constant_prior_on_the_same_weights(
+        tiny_entry, tmp_path, monkeypatch):
+    monkeypatch.setitem(ENTRIES, "tiny_masked_ring8", {**ENTRIES["tiny_ring8"], "method": "masked_prior",
+                                                       "steps": 100, "method_kwargs": {"presample": 64, "rate": 0.5}})
+    results, runs = tmp_path / "results", tmp_path / "runs"
+    argv = ["--entries", "tiny_masked_ring8", "--seeds", "0", "1", "--runs-dir", str(runs), "--results", str(results)]
+    assert training_seeds.main(argv) == 0
+    row = json.loads((results / "training_seeds.json").read_text())["entries"]["tiny_masked_ring8"]
+    const = row["constant_prior"]
+    for seed in ("0", "1"):
+        cell = json.loads((results / "training_seeds_cells" / f"tiny_masked_ring8_s{seed}.json").read_text())
+        # The same weights sampled with prior="constant" on the protocol's sample size and sampling seeds.
+        model = checkpoint.load(runs / f"tiny_masked_ring8_s{seed}")
+        again = evaluate_mixture(functools.partial(model.sample, prior="constant"), data.mixture("ring8"),
+                                 n=cell["evaluation"]["n"], seeds=cell["evaluation"]["sampling_seeds"])
+        assert cell["constant_prior"] == training_seeds.scores_of(again)
+        assert cell["scores"]["emd"] != cell["constant_prior"]["emd"]  # the masked prior samples other latents
+        assert const["seeds"][seed]["emd_ratio"] == cell["scores"]["emd"] / cell["constant_prior"]["emd"]
+    wins = sum(row["seeds"][s]["emd"] < const["seeds"][s]["emd"] for s in ("0", "1"))
+    assert const["learned_wins_emd"] == wins and const["summary"]["emd_ratio"]["runs"] == 2
+    md = (results / "training_seeds.md").read_text()
+    assert "| training seed | EMD (a) | EMD (b) | (a)/(b) | HQ % (a) | HQ % (b) |" in md
+    assert f"lower EMD on {wins} of 2 training seeds" in md
+    # A cell written before the comparison existed gets it from its finished run, without training.
+    path = results / "training_seeds_cells" / "tiny_masked_ring8_s0.json"
+    cell = json.loads(path.read_text())
+    expected = cell.pop("constant_prior")
+    path.write_text(json.dumps(cell))
+    monkeypatch.setattr(train_run, "train", lambda *a, **k: pytest.fail("trained again"))
+    assert training_seeds.main(argv) == 0
+    assert json.loads(path.read_text())["constant_prior"] == expected
+
+
 def test_training_seeds_refuses_to_publish_a_changed_config(tiny_entry, tmp_path, capsys):
     with pytest.raises(SystemExit):
         training_seeds.main(["--entries", "tiny_ring8", "--steps", "20", "--publish-median",
@@ -151,3 +193,24 @@ def test_training_seeds_refuses_to_publish_a_changed_config(tiny_entry, tmp_path
     with pytest.raises(SystemExit):
         training_seeds.main(["--entries", "mdgan_mnist"])
     assert not (tmp_path / "r").exists()
+
+
+def test_checkpoint_metrics_adds_a_learned_priors_score_spread_without_touching_the_weights(tmp_path, monkeypatch):
+    # weighted_prior_ring8 as published before the method reported its score spread.
+    monkeypatch.setenv("MODE_ZOO_CHECKPOINTS", str(tmp_path))
+    folder = tmp_path / "weighted_prior_ring8"
+    shutil.copytree(REPO / "checkpoints" / "weighted_prior_ring8", folder)
+    shutil.copytree(REPO / "checkpoints" / "gan_ring8", tmp_path / "gan_ring8")  # a method with no figures
+    plain = (tmp_path / "gan_ring8" / "metrics.json").read_bytes()
+    stored = json.loads((folder / "metrics.json").read_text())
+    checkpoint.update(folder, {"metrics.json": {k: v for k, v in stored.items() if k != "score_spread"}})
+    weights = _sha(folder / "model.weights.h5")
+    from scripts import checkpoint_metrics
+
+    assert checkpoint_metrics.main(["weighted_prior_ring8", "gan_ring8"]) == 0
+    assert json.loads((folder / "metrics.json").read_text()) == stored  # the figures are a function of the weights
+    checkpoint.verify(folder, zoo.manifest()["weighted_prior_ring8"]["files"])
+    assert _sha(folder / "model.weights.h5") == weights and (folder / "samples.png").is_file()
+    assert (tmp_path / "gan_ring8" / "metrics.json").read_bytes() == plain
+    with pytest.raises(SystemExit):
+        checkpoint_metrics.main(["no_such_entry"])

@@ -41,7 +41,11 @@ def register_method(name: str, cls: type, defaults: dict, paper: str) -> None:
 
 def register_entry(name: str, method: str, dataset: str, **settings) -> None:
     """Declare the pretrained entry ``name``: ``method`` on ``dataset`` with only what differs from
-    the data set's and the method's defaults."""
+    the data set's and the method's defaults.
+
+    A ``seed`` among the settings is the training seed of the published checkpoint: for a mixture entry the
+    median of its training seeds (``python -m scripts.training_seeds``, MODEL_CARDS.md), so that
+    ``python -m train.run --model NAME`` retrains exactly the published weights."""
     if name in ENTRIES:
         raise ValueError(f"entry {name!r} is registered twice")
     ENTRIES[name] = {"method": method, "dataset": dataset, **settings}

@@ -223,11 +223,11 @@ register_method("multimodal_covering", MultimodalCoveringGAN,
                  "covering_init": {"batch_size": 10_000}},
                 paper="Lopez-Paz & Oquab, Multimodal noise and covering initializations for GANs")
 
-register_entry("multimodal_covering_ring8", "multimodal_covering", "ring8",
+register_entry("multimodal_covering_ring8", "multimodal_covering", "ring8", seed=1,
                prior={"kind": "multimodal", "dim": 2, "categories": 8})
 # On the grid, gan_grid25's recipe plus multimodal noise and covering init: the paper's setup (2×128 ReLU,
 # 10 D steps, 3,000 steps) captured 16.8/25 modes with 1.8 % HQ samples (MODEL_CARDS.md).
-register_entry("multimodal_covering_grid25", "multimodal_covering", "grid25",
+register_entry("multimodal_covering_grid25", "multimodal_covering", "grid25", seed=3,
                prior={"kind": "multimodal", "dim": 2, "categories": 25},
                g_hidden=[128, 128, 128], d_hidden=[128, 128], activation="lrelu", d_steps=1, steps=20_000,
                optimizer={"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9})
