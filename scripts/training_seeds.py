@@ -13,7 +13,8 @@ modes, HQ share, reverse KL, JSD and EMD over 5 sampling seeds of 2,500 samples)
 and curve are kept in ``<results>/training_seeds_cells/<entry>_sS.json`` with its config; a cell whose config
 matches is not trained again, so the study resumes where it stopped, across sessions and machines.
 
-Writes ``<results>/training_seeds.{json,md}``: per entry, each seed's scores (means over the sampling seeds),
+Writes ``<results>/training_seeds.{json,md}``, which cover every entry studied in ``<results>`` (those the command
+does not name are read back from their cells): per entry, each seed's scores (means over the sampling seeds),
 the mean ± std over the **training** seeds and the median seed; and ``<results>/figures/training_seeds_<entry>.png``:
 every seed's curve, modes and HQ share against steps, the median seed's drawn thick.
 
@@ -260,7 +261,8 @@ def report(result: dict, argv) -> str:
               f"(means over 5 sampling seeds of 2,500 samples; docs/evaluation.md), and the tables give mean ± std "
               f"over the **training** seeds. Median seed: {RULE} (see `scripts/training_seeds.py`). Curves: modes "
               f"and HQ share every `curve_every` steps on 2,500 samples of sampling seed 0 "
-              f"(docs/evaluation.md#training-curves).", "",
+              f"(docs/evaluation.md#training-curves). Entries the command does not name are read back from their "
+              f"cells (earlier runs of the study with the same seeds and steps).", "",
               "| entry | modes | HQ % | reverse KL | EMD | EMD learned / constant prior | median seed | figure |",
               "|---|---|---|---|---|---|---|---|"]
     for entry, row in result["entries"].items():
@@ -321,7 +323,37 @@ def main(argv=None) -> int:
             row["published"] = True
             print(f"published the median seed {row['median_seed']} of {entry} to {dest}", flush=True)
         result["entries"][entry] = row
+    # The report covers every entry studied so far with these seeds and steps, not only this command's.
+    result["entries"].update(earlier_rows(args.results, args.seeds, args.steps, skip=entries))
+    result["entries"] = dict(sorted(result["entries"].items()))
     return write_results(args.results / "training_seeds", result, report(result, argv))
+
+
+def earlier_rows(results: Path, seeds, steps: int | None, skip) -> dict:
+    """Rows of the mixture entries not in ``skip`` whose cells for every seed of ``seeds`` are in ``results``
+    with the config that ``steps`` gives (earlier runs of the study), read back without training; ``published``
+    when the zoo entry's ``metrics.json`` records this study's median seed."""
+    import zoo
+    from zoo import checkpoint, data
+    from zoo.methods import ENTRIES
+
+    rows = {}
+    studied = {path.name.rsplit("_s", 1)[0] for path in (results / CELLS).glob("*_s*.json")}
+    for entry in sorted(studied - set(skip)):
+        if entry not in ENTRIES or not data.is_mixture(ENTRIES[entry]["dataset"]):
+            continue
+        cells = {seed: read_cell(results / CELLS / f"{entry}_s{seed}.json", entry_config(entry, seed, steps))
+                 for seed in seeds}
+        if any(cell is None for cell in cells.values()):
+            continue
+        row = summarise(entry, cells)
+        fig = results / "figures" / f"training_seeds_{entry}.png"
+        row["figure"] = str(fig.relative_to(results)) if fig.is_file() else None
+        study = checkpoint.read_json(zoo.checkpoint_dir() / entry, "metrics.json").get("training_seeds", {})
+        if study.get("median_seed") == row["median_seed"] and study.get("seeds") == sorted(seeds):
+            row["published"] = True
+        rows[entry] = row
+    return rows
 
 
 if __name__ == "__main__":

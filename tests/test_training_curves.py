@@ -157,9 +157,15 @@ def test_training_seeds_compares_a_learned_prior_with_the_constant_prior_on_the_
     monkeypatch.setitem(ENTRIES, "tiny_masked_ring8", {**ENTRIES["tiny_ring8"], "method": "masked_prior",
                                                        "steps": 100, "method_kwargs": {"presample": 64, "rate": 0.5}})
     results, runs = tmp_path / "results", tmp_path / "runs"
-    argv = ["--entries", "tiny_masked_ring8", "--seeds", "0", "1", "--runs-dir", str(runs), "--results", str(results)]
+    common_args = ["--seeds", "0", "1", "--runs-dir", str(runs), "--results", str(results)]
+    assert training_seeds.main(["--entries", "tiny_ring8", *common_args]) == 0
+    first = json.loads((results / "training_seeds.json").read_text())["entries"]["tiny_ring8"]
+    assert "constant_prior" not in first  # a constant-prior GAN has nothing to compare
+    argv = ["--entries", "tiny_masked_ring8", *common_args]
     assert training_seeds.main(argv) == 0
-    row = json.loads((results / "training_seeds.json").read_text())["entries"]["tiny_masked_ring8"]
+    entries = json.loads((results / "training_seeds.json").read_text())["entries"]
+    assert entries["tiny_ring8"] == first  # the earlier entry stays in the report, read back from its cells
+    row = entries["tiny_masked_ring8"]
     const = row["constant_prior"]
     for seed in ("0", "1"):
         cell = json.loads((results / "training_seeds_cells" / f"tiny_masked_ring8_s{seed}.json").read_text())
