@@ -18,8 +18,10 @@ Each run is scored with the mixture metrics of docs/evaluation.md (``--n-eval`` 
 threshold, KL of the HQ histogram to uniform) averaged over 5 sampling seeds (``eval.mixture.evaluate_mixture``,
 kept beside the checkpoint as ``mixture_metrics.json``); this script reports mean ± std over
 the **training** seeds, the paired with-minus-without-penalty differences, and writes
-``results/logan_toy_study.{json,md}`` (``--out``). Re-running skips finished cells (their checkpoints are
-kept under ``--runs-dir``; a cell that diverged leaves ``<cell>.failed`` there and is tried again).
+``results/logan_toy_study.{json,md}`` (``--out``), with every run's training curve (modes and HQ share every
+``curve_every`` steps) in ``OUT_curves.png`` and, per run, its mean modes and HQ share over the third and the last
+quarter of the steps, which shows whether the run has levelled off. Re-running skips finished cells (their
+checkpoints are kept under ``--runs-dir``; a cell that diverged leaves ``<cell>.failed`` there and is tried again).
 
     python -m scripts.logan_toy_study --steps 3000 --seeds 0 1 2
 """
@@ -31,7 +33,7 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.common import REPO, finished_run, fmt, mean_std, train_run, write_json, write_results
+from scripts.common import REPO, display_path, finished_run, fmt, mean_std, train_run, write_json, write_results
 
 EVAL_FILE = "mixture_metrics.json"  # a cell's scores, beside its checkpoint
 
@@ -77,6 +79,7 @@ def run_cell(args, dataset, loss, penalty, seed) -> dict | None:
     """Train one cell unless a finished run of its config is in ``--runs-dir``, score it unless scored at
     ``--n-eval``; return its record (metrics or divergence), or None when ``--aggregate-only`` finds it
     never run."""
+    from eval.curve import read_curve
     from eval.mixture import evaluate_mixture
     from zoo import checkpoint, data
 
@@ -109,6 +112,7 @@ def run_cell(args, dataset, loss, penalty, seed) -> dict | None:
         scores = evaluate_mixture(model.sample, data.mixture(dataset), n=args.n_eval)
         write_json(out / EVAL_FILE, scores)
     record["metrics"] = {k: v["mean"] for k, v in scores["summary"].items() if k in METRICS}
+    record["curve"] = read_curve(out)
     record["train_seconds"] = checkpoint.read_json(out, "metrics.json").get("train_seconds_last_run")
     m = record["metrics"]
     print(f"  {out.name}: modes {m.get('modes', 0):.1f}  HQ {100 * m.get('hq_fraction', 0):.1f}%  "
@@ -152,6 +156,24 @@ def aggregate(records, num_modes) -> dict:
     return {"cells": cells, "penalty_effect": effects}
 
 
+def levelling(curve: dict) -> dict:
+    """Whether a training curve has levelled off: mean modes and HQ share over the curve points of the third and
+    of the last quarter of the steps (a flat curve has the same figures in both)."""
+    last = curve["points"][-1]["step"]
+    quarters = {name: [p for p in curve["points"] if lo * last < p["step"] <= hi * last]
+                for name, lo, hi in (("third_quarter", 0.5, 0.75), ("last_quarter", 0.75, 1.0))}
+    return {name: {k: mean_std(p[k] for p in points) for k in ("modes", "hq_fraction")}
+            for name, points in quarters.items()}
+
+
+def curve_figure(records, path) -> Path | None:
+    """Every cell's training curve (modes and HQ share against generator steps) in one figure, or None."""
+    from eval.plots import plot_curves
+
+    curves = {f"{r['dataset']} {r['loss']} {r['penalty']} s{r['seed']}": r["curve"] for r in records if r.get("curve")}
+    return plot_curves(curves, path, "LOGAN toy study: training curves") if curves else None
+
+
 def _fmt(stat, scale=1.0, digits=2) -> str:
     return fmt(stat, digits, scale, missing="—")
 
@@ -176,6 +198,19 @@ def to_markdown(result) -> str:
         dataset, loss = key.split("/")
         lines.append(f"| {dataset} | {loss} | {_fmt(d['modes'], digits=1)} | {_fmt(d['hq_fraction'], 100, 1)} | "
                      f"{_fmt(d['kl'])} |")
+    curved = [r for r in result["runs"] if r.get("curve")]
+    if curved:
+        lines += ["", f"Training curves (every {curved[0]['curve']['every']} generator steps, 2,500 samples of "
+                      f"sampling seed 0): `{result['curve_figure']}`. Levelled off? Mean over the curve points of the "
+                      "third and of the last quarter of the steps:", "",
+                  "| run | modes, 3rd quarter | modes, last quarter | HQS %, 3rd quarter | HQS %, last quarter |",
+                  "|---|---|---|---|---|"]
+        for r in curved:
+            q = levelling(r["curve"])
+            t, f = q["third_quarter"], q["last_quarter"]
+            lines.append(f"| {r['dataset']} {r['loss']} {r['penalty']} s{r['seed']} | {_fmt(t['modes'], digits=1)} | "
+                         f"{_fmt(f['modes'], digits=1)} | {_fmt(t['hq_fraction'], 100, 1)} | "
+                         f"{_fmt(f['hq_fraction'], 100, 1)} |")
     lines += ["", f"Paper's claim — {PAPER_CLAIM}", ""]
     return "\n".join(lines)
 
@@ -211,6 +246,8 @@ def main(argv=None) -> int:
               "paper_claim": PAPER_CLAIM,
               **aggregate(records, {d: data.mixture(d).num_modes for d in args.datasets}),
               "runs": records}
+    figure = curve_figure(records, Path(f"{args.out}_curves.png"))
+    result["curve_figure"] = display_path(figure) if figure else None
     return write_results(args.out, result, to_markdown(result))
 
 

@@ -194,7 +194,14 @@ def test_logan_toy_study_and_its_aggregate_only_rerun(tmp_path):
                for r in result["runs"])  # (KL only with a high-quality sample)
     assert result["cells"]["ring8/lol1/none"]["modes"]["runs"] == 1
     md = out.with_suffix(".md").read_text()
-    assert len(_table_rows(md)) == 3 and "5 sampling seeds × 200 samples" in md  # two cells, one paired effect
+    # two cells, one paired effect, and each run's curve quarters
+    assert len(_table_rows(md)) == 3 + 2 and "5 sampling seeds × 200 samples" in md
+    assert all([p["step"] for p in r["curve"]["points"]] == [0, int(STEPS)] for r in result["runs"])
+    assert (tmp_path / "results" / "toy_curves.png").stat().st_size > 1000 and "toy_curves.png" in md
+    last = {r["penalty"]: r["curve"]["points"][-1] for r in result["runs"]}
+    for row in _table_rows(md)[-2:]:  # the last quarter of a 2-point curve is its last point
+        penalty = row.split("|")[1].split()[2]
+        assert f"| {last[penalty]['modes']:.1f} ± 0.0 |" in row, row
     # Finished cells are read back, not retrained.
     assert logan_toy_study.main(argv + ["--aggregate-only"]) == 0
     again = json.loads(out.with_suffix(".json").read_text())
