@@ -33,7 +33,7 @@ register_method("dcgan", GAN, {"dataset": "mnist", "loss": "non_saturating", "ne
 register_entry("gan_ring8", "gan", "ring8", seed=1, steps=10_000)
 register_entry("wgan_gp_ring8", "wgan_gp", "ring8", steps=10_000, d_optimizer=TTUR_D)
 register_entry("gan_grid25", "gan", "grid25", seed=4, steps=20_000)
-register_entry("wgan_gp_grid25", "wgan_gp", "grid25", steps=20_000, d_optimizer=TTUR_D)
+register_entry("wgan_gp_grid25", "wgan_gp", "grid25", seed=4, steps=20_000, d_optimizer=TTUR_D)
 register_entry("dcgan_mnist", "dcgan", "mnist", steps=3_000)
 # Stacked MNIST, the VEEGAN setting (docs/evaluation.md#stacked-mnist): the compact DCGAN of the image
 # defaults, 3,000 steps of 64, as every *_stacked_mnist entry.
