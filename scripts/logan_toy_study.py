@@ -159,7 +159,7 @@ def aggregate(records, num_modes) -> dict:
 def levelling(curve: dict) -> dict:
     """Whether a training curve has levelled off: mean modes and HQ share over the curve points of the third and
     of the last quarter of the steps (a flat curve has the same figures in both)."""
-    last = curve["points"][-1]["step"]
+    last = curve["points"][-1]["step"] if curve["points"] else 0
     quarters = {name: [p for p in curve["points"] if lo * last < p["step"] <= hi * last]
                 for name, lo, hi in (("third_quarter", 0.5, 0.75), ("last_quarter", 0.75, 1.0))}
     return {name: {k: mean_std(p[k] for p in points) for k in ("modes", "hq_fraction")}

@@ -34,7 +34,9 @@ both priors and their EMD ratio (learned / constant), and on how many training s
 ``--publish-median`` then publishes each entry's median run as the zoo entry (``train.run.publish``), after adding
 ``training_seeds`` to its ``metrics.json`` (the seeds, the median seed, the rule and every metric's mean ± std
 over the seeds). Only the entry's own config is published (not with ``--steps``), so its ``train_config.json``,
-whose seed is the median seed, retrains it exactly: ``python -m train.run --model ENTRY --seed S --publish``.
+whose seed is the median seed, retrains it exactly: ``python -m train.run --model ENTRY --seed S --publish``. The
+zoo's entries carry that seed in their ``register_entry`` (the script says when it must change), so
+``python -m train.run --model ENTRY`` alone retrains the published weights.
 """
 from __future__ import annotations
 
@@ -62,8 +64,6 @@ METRICS = ("modes", "hq_fraction", "kl", "jsd", "emd")
 RULE = ("ranked best first by modes captured, then HQ share, then EMD (lower is better), then seed; the median "
         "is the seed at position (N - 1) // 2")
 CELLS = "training_seeds_cells"
-#: Methods whose models sample from a learned prior and also from the constant one (``prior="constant"``).
-LEARNED_PRIOR_METHODS = ("weighted_prior", "masked_prior")
 
 
 def mixture_entries() -> list[str]:
@@ -105,8 +105,12 @@ def _protocol_metrics(model, folder: Path, dataset: str) -> dict:
 
 
 def has_learned_prior(config: dict) -> bool:
-    """True for the methods that sample from a learned prior (Goerttler & Kloft's weighted and masked priors)."""
-    return config["method"] in LEARNED_PRIOR_METHODS
+    """True for the methods that sample from a learned prior (Goerttler & Kloft's weighted and masked priors, and
+    any method built on their model class)."""
+    from zoo.methods import METHODS
+    from zoo.methods.goerttler_kloft import WeightedPriorGAN
+
+    return issubclass(METHODS[config["method"]].cls, WeightedPriorGAN)
 
 
 def constant_prior_scores(model, evaluation: dict, dataset: str) -> dict:
@@ -130,9 +134,9 @@ def run_cell(entry: str, seed: int, steps: int | None, runs_dir: Path, results: 
     config = entry_config(entry, seed, steps)
     path = results / CELLS / f"{entry}_s{seed}.json"
     cell = read_cell(path, config)
+    model, folder = None, runs_dir / f"{entry}_s{seed}"
     if cell is None:
         print(f"{entry}, training seed {seed}", flush=True)
-        folder = runs_dir / f"{entry}_s{seed}"
         model = train_run(config, folder, published=False, evaluate=True)
         metrics = _protocol_metrics(model, folder, config["dataset"])
         cell = {"config": config, "entry": entry, "seed": seed, "scores": scores_of(metrics),
@@ -140,8 +144,13 @@ def run_cell(entry: str, seed: int, steps: int | None, runs_dir: Path, results: 
                 "curve": read_curve(folder), "train_seconds": metrics.get("train_seconds_last_run")}
         write_json(path, cell)
     if has_learned_prior(config) and "constant_prior" not in cell:
-        # (cells written before this comparison existed get it from their finished run, without retraining)
-        model = train_run(config, runs_dir / f"{entry}_s{seed}", published=False, evaluate=True)
+        # A cell written before this comparison existed gets it from its run (retrained if the folder is gone:
+        # training is deterministic, and the scores must come out as the cell's).
+        if model is None:
+            model = train_run(config, folder, published=False, evaluate=True)
+            if scores_of(_protocol_metrics(model, folder, config["dataset"])) != cell["scores"]:
+                raise RuntimeError(f"{folder} does not reproduce the scores of its cell {path}; delete both and run "
+                                   f"the study again")
         cell["constant_prior"] = constant_prior_scores(model, cell["evaluation"], config["dataset"])
         write_json(path, cell)
     return cell
@@ -213,7 +222,14 @@ def publish_median(entry: str, row: dict, runs_dir: Path) -> Path:
     if "constant_prior" in row:  # the same weights sampled with the constant prior, per seed and over the seeds
         metrics["training_seeds"]["constant_prior"] = row["constant_prior"]
     checkpoint.update(folder, {"metrics.json": metrics})
-    return publish(folder, entry)
+    dest = publish(folder, entry)
+    from zoo.methods import ENTRIES
+
+    if ENTRIES[entry].get("seed", 0) != seed:  # the registry is code: say what to change
+        print(f"{entry}: the published seed is now {seed}; set seed={seed} in its register_entry(...) so that "
+              f"`python -m train.run --model {entry}` retrains the published weights "
+              f"(tests/test_published.py checks it)", flush=True)
+    return dest
 
 
 def _table(entry: str, row: dict) -> list[str]:
@@ -315,26 +331,47 @@ def main(argv=None) -> int:
               "seeds": args.seeds, "rule": RULE, "metrics": list(METRICS), "entries": {}}
     for entry in entries:
         cells = {seed: run_cell(entry, seed, args.steps, args.runs_dir, args.results) for seed in args.seeds}
-        row = summarise(entry, cells)
-        path = figure(entry, cells, row["median_seed"], args.results / "figures" / f"training_seeds_{entry}.png")
-        row["figure"] = str(path.relative_to(args.results)) if path else None
         if args.publish_median:
+            row = entry_row(entry, cells, args.results)
             dest = publish_median(entry, row, args.runs_dir)
-            row["published"] = True
             print(f"published the median seed {row['median_seed']} of {entry} to {dest}", flush=True)
-        result["entries"][entry] = row
+        result["entries"][entry] = entry_row(entry, cells, args.results)
     # The report covers every entry studied so far with these seeds and steps, not only this command's.
     result["entries"].update(earlier_rows(args.results, args.seeds, args.steps, skip=entries))
     result["entries"] = dict(sorted(result["entries"].items()))
     return write_results(args.results / "training_seeds", result, report(result, argv))
 
 
-def earlier_rows(results: Path, seeds, steps: int | None, skip) -> dict:
-    """Rows of the mixture entries not in ``skip`` whose cells for every seed of ``seeds`` are in ``results``
-    with the config that ``steps`` gives (earlier runs of the study), read back without training; ``published``
-    when the zoo entry's ``metrics.json`` records this study's median seed."""
+def entry_row(entry: str, cells: dict, results: Path) -> dict:
+    """An entry's report row (:func:`summarise`) with its figure (redrawn from the cells) and ``published``: True
+    when the zoo entry's checkpoint was trained with the config of this study's median seed."""
+    from zoo import checkpoint, configs
+
+    row = summarise(entry, cells)
+    path = figure(entry, cells, row["median_seed"], results / "figures" / f"training_seeds_{entry}.png")
+    row["figure"] = str(path.relative_to(results)) if path else None
+    trained = checkpoint.read_json(_published_dir() / entry, "train_config.json")
+    row["published"] = bool(trained) and configs.same_config(trained, cells[row["median_seed"]]["config"])
+    return row
+
+
+def _published_dir() -> Path:
+    """Where ``--publish-median`` publishes: the source checkout's ``checkpoints/`` (``train.run.publish``), else
+    the zoo's checkpoint folder."""
     import zoo
-    from zoo import checkpoint, data
+    from train import run
+
+    try:
+        return run._checkout() / "checkpoints"
+    except RuntimeError:
+        return zoo.checkpoint_dir()
+
+
+def earlier_rows(results: Path, seeds, steps: int | None, skip) -> dict:
+    """:func:`entry_row` of every mixture entry not in ``skip`` whose cells for every seed of ``seeds`` are in
+    ``results`` with the config that ``steps`` gives (earlier runs of the study), read back without training.
+    An entry with some of those cells missing is named on stdout and left out."""
+    from zoo import data
     from zoo.methods import ENTRIES
 
     rows = {}
@@ -344,17 +381,13 @@ def earlier_rows(results: Path, seeds, steps: int | None, skip) -> dict:
             continue
         cells = {seed: read_cell(results / CELLS / f"{entry}_s{seed}.json", entry_config(entry, seed, steps))
                  for seed in seeds}
-        if any(cell is None for cell in cells.values()):
+        missing = [seed for seed, cell in cells.items() if cell is None]
+        if missing:
+            print(f"{entry}: no finished cell for training seed(s) {missing} at these steps; left out of the report "
+                  f"(run --entries {entry} to finish it)", flush=True)
             continue
-        row = summarise(entry, cells)
-        fig = results / "figures" / f"training_seeds_{entry}.png"
-        row["figure"] = str(fig.relative_to(results)) if fig.is_file() else None
-        study = checkpoint.read_json(zoo.checkpoint_dir() / entry, "metrics.json").get("training_seeds", {})
-        if study.get("median_seed") == row["median_seed"] and study.get("seeds") == sorted(seeds):
-            row["published"] = True
-        rows[entry] = row
+        rows[entry] = entry_row(entry, cells, results)
     return rows
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -149,11 +149,16 @@ def test_training_seeds_script_two_seeds_median_published(tiny_entry, tmp_path, 
     monkeypatch.setattr(training_seeds, "train_run", lambda *a, **k: pytest.fail("trained again"))
     assert training_seeds.main(argv) == 0
     again = json.loads((results / "training_seeds.json").read_text())["entries"]["tiny_ring8"]
-    assert again["summary"] == row["summary"] and again["median_seed"] == median
+    assert again["summary"] == row["summary"] and again["median_seed"] == median and again["published"]
+    # A quick look with other steps is never the published model, whatever its median seed.
+    monkeypatch.setattr(training_seeds, "train_run", common.train_run)
+    quick = tmp_path / "quick"
+    assert training_seeds.main([*argv[:-1], str(quick), "--steps", "100"]) == 0
+    assert not json.loads((quick / "training_seeds.json").read_text())["entries"]["tiny_ring8"]["published"]
 
 
 def test_training_seeds_compares_a_learned_prior_with_the_constant_prior_on_the_same_weights(
-        tiny_entry, tmp_path, monkeypatch):
+        tiny_entry, tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(ENTRIES, "tiny_masked_ring8", {**ENTRIES["tiny_ring8"], "method": "masked_prior",
                                                        "steps": 100, "method_kwargs": {"presample": 64, "rate": 0.5}})
     results, runs = tmp_path / "results", tmp_path / "runs"
@@ -189,6 +194,12 @@ def test_training_seeds_compares_a_learned_prior_with_the_constant_prior_on_the_
     monkeypatch.setattr(train_run, "train", lambda *a, **k: pytest.fail("trained again"))
     assert training_seeds.main(argv) == 0
     assert json.loads(path.read_text())["constant_prior"] == expected
+    # An entry with a cell missing is named and left out of the report, not summarised over fewer seeds.
+    (results / "training_seeds_cells" / "tiny_ring8_s1.json").unlink()
+    capsys.readouterr()
+    assert training_seeds.main(argv) == 0
+    assert "tiny_ring8: no finished cell for training seed(s) [1]" in capsys.readouterr().out
+    assert set(json.loads((results / "training_seeds.json").read_text())["entries"]) == {"tiny_masked_ring8"}
 
 
 def test_training_seeds_refuses_to_publish_a_changed_config(tiny_entry, tmp_path, capsys):
