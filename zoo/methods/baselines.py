@@ -31,7 +31,7 @@ register_method("dcgan", GAN, {"dataset": "mnist", "loss": "non_saturating", "ne
                 paper="Radford et al. 2016, arXiv:1511.06434")
 
 register_entry("gan_ring8", "gan", "ring8", seed=1, steps=10_000)
-register_entry("wgan_gp_ring8", "wgan_gp", "ring8", steps=10_000, d_optimizer=TTUR_D)
+register_entry("wgan_gp_ring8", "wgan_gp", "ring8", seed=3, steps=10_000, d_optimizer=TTUR_D)
 register_entry("gan_grid25", "gan", "grid25", seed=4, steps=20_000)
 register_entry("wgan_gp_grid25", "wgan_gp", "grid25", seed=4, steps=20_000, d_optimizer=TTUR_D)
 register_entry("dcgan_mnist", "dcgan", "mnist", steps=3_000)
