@@ -126,6 +126,18 @@ def constant_prior_scores(model, evaluation: dict, dataset: str) -> dict:
     return scores_of(result)
 
 
+def reproduced_run(config: dict, folder: Path, scores: dict) -> tuple:
+    """``(model, metrics)`` of the finished run of ``config`` in ``folder`` (retrained when the folder is gone or
+    holds another config: training is deterministic), checked to give ``scores``, the scores its cell recorded.
+    RuntimeError otherwise."""
+    model = train_run(config, folder, published=False, evaluate=True)
+    metrics = _protocol_metrics(model, folder, config["dataset"])
+    if scores_of(metrics) != scores:
+        raise RuntimeError(f"{folder} does not reproduce the scores of its cell (training seed {config['seed']}); "
+                           f"delete the cell and the run folder and run the study again")
+    return model, metrics
+
+
 def run_cell(entry: str, seed: int, steps: int | None, runs_dir: Path, results: Path) -> dict:
     """The cell of ``entry`` with training seed ``seed``: read back when its file matches the config, else
     trained (or a finished run reused) into ``<runs_dir>/<entry>_s<seed>``, evaluated and written."""
@@ -144,13 +156,9 @@ def run_cell(entry: str, seed: int, steps: int | None, runs_dir: Path, results: 
                 "curve": read_curve(folder), "train_seconds": metrics.get("train_seconds_last_run")}
         write_json(path, cell)
     if has_learned_prior(config) and "constant_prior" not in cell:
-        # A cell written before this comparison existed gets it from its run (retrained if the folder is gone:
-        # training is deterministic, and the scores must come out as the cell's).
+        # A cell written before this comparison existed gets it from its run.
         if model is None:
-            model = train_run(config, folder, published=False, evaluate=True)
-            if scores_of(_protocol_metrics(model, folder, config["dataset"])) != cell["scores"]:
-                raise RuntimeError(f"{folder} does not reproduce the scores of its cell {path}; delete both and run "
-                                   f"the study again")
+            model, _ = reproduced_run(config, folder, cell["scores"])
         cell["constant_prior"] = constant_prior_scores(model, cell["evaluation"], config["dataset"])
         write_json(path, cell)
     return cell
@@ -208,13 +216,8 @@ def publish_median(entry: str, row: dict, runs_dir: Path) -> Path:
     from zoo import checkpoint
 
     seed = row["median_seed"]
-    config = entry_config(entry, seed)
     folder = runs_dir / f"{entry}_s{seed}"
-    model = train_run(config, folder, published=False, evaluate=True)
-    metrics = _protocol_metrics(model, folder, config["dataset"])
-    if scores_of(metrics) != row["seeds"][str(seed)]:
-        raise RuntimeError(f"{folder} does not reproduce the scores of its cell (training seed {seed}); delete the "
-                           f"cell and the run folder and run the study again")
+    _, metrics = reproduced_run(entry_config(entry, seed), folder, row["seeds"][str(seed)])
     metrics["training_seeds"] = {"seeds": sorted(int(s) for s in row["seeds"]), "median_seed": seed, "rule": RULE,
                                  "summary": row["summary"],
                                  "note": f"the median of {len(row['seeds'])} training seeds (mean ± std over the "
@@ -331,11 +334,12 @@ def main(argv=None) -> int:
               "seeds": args.seeds, "rule": RULE, "metrics": list(METRICS), "entries": {}}
     for entry in entries:
         cells = {seed: run_cell(entry, seed, args.steps, args.runs_dir, args.results) for seed in args.seeds}
+        row = entry_row(entry, cells, args.results)
         if args.publish_median:
-            row = entry_row(entry, cells, args.results)
             dest = publish_median(entry, row, args.runs_dir)
+            row["published"] = True  # what entry_row would now find in the published train_config.json
             print(f"published the median seed {row['median_seed']} of {entry} to {dest}", flush=True)
-        result["entries"][entry] = entry_row(entry, cells, args.results)
+        result["entries"][entry] = row
     # The report covers every entry studied so far with these seeds and steps, not only this command's.
     result["entries"].update(earlier_rows(args.results, args.seeds, args.steps, skip=entries))
     result["entries"] = dict(sorted(result["entries"].items()))
