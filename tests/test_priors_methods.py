@@ -200,15 +200,15 @@ def test_calibrated_scores_span_the_documented_range_for_any_critic_scale():
 
 
 def test_score_modes_of_the_entries():
-    """New Wasserstein entries calibrate; the standard GAN loss keeps Eq. 2 (σ of the logit); the golden case,
-    weighted_prior_grid25 and every checkpoint saved with ``score="auto"`` keep the centred score."""
+    """The Wasserstein weighted-prior entries calibrate; the standard GAN loss keeps Eq. 2 (σ of the logit); the
+    golden case, the masked prior and every checkpoint saved with ``score="auto"`` keep the centred score."""
     def mode(name, **overrides):
         return score_mode(build_model(configs.resolve(name, overrides=overrides or None)))
 
     assert mode("weighted_prior_ring8") == "calibrated"
     assert mode("weighted_prior", loss="non_saturating", gp_weight=0.0) == "sigmoid"
     assert mode("weighted_prior_mnist") == "sigmoid"
-    assert mode("weighted_prior_grid25") == "centered"
+    assert mode("weighted_prior_grid25") == "calibrated"
     assert mode("masked_prior_ring8") == "centered"
     assert mode("weighted_prior", method_kwargs={"presample": 64}) == "centered"  # tests/golden.py's case
 
