@@ -346,13 +346,16 @@ def main(argv=None) -> int:
     return write_results(args.results / "training_seeds", result, report(result, argv))
 
 
-def entry_row(entry: str, cells: dict, results: Path) -> dict:
-    """An entry's report row (:func:`summarise`) with its figure (redrawn from the cells) and ``published``: True
-    when the zoo entry's checkpoint was trained with the config of this study's median seed."""
+def entry_row(entry: str, cells: dict, results: Path, redraw: bool = True) -> dict:
+    """An entry's report row (:func:`summarise`) with its figure and ``published``: True when the zoo entry's
+    checkpoint was trained with the config of this study's median seed. The figure is drawn from the cells; with
+    ``redraw=False`` (rows read back, whose cells did not change) an existing figure is kept as it is."""
     from zoo import checkpoint, configs
 
     row = summarise(entry, cells)
-    path = figure(entry, cells, row["median_seed"], results / "figures" / f"training_seeds_{entry}.png")
+    path = results / "figures" / f"training_seeds_{entry}.png"
+    if redraw or not path.is_file():
+        path = figure(entry, cells, row["median_seed"], path)
     row["figure"] = str(path.relative_to(results)) if path else None
     trained = checkpoint.read_json(_published_dir() / entry, "train_config.json")
     row["published"] = bool(trained) and configs.same_config(trained, cells[row["median_seed"]]["config"])
@@ -390,7 +393,7 @@ def earlier_rows(results: Path, seeds, steps: int | None, skip) -> dict:
             print(f"{entry}: no finished cell for training seed(s) {missing} at these steps; left out of the report "
                   f"(run --entries {entry} to finish it)", flush=True)
             continue
-        rows[entry] = entry_row(entry, cells, results)
+        rows[entry] = entry_row(entry, cells, results, redraw=False)
     return rows
 
 if __name__ == "__main__":
