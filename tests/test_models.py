@@ -12,7 +12,7 @@ from zoo import checkpoint, configs, data
 from zoo.core import networks
 from zoo.core.model import GAN
 from zoo.core.priors import Prior
-from zoo.methods import build_model, build_optimizer
+from zoo.methods import build_model, build_optimizer, piecewise_lr
 
 
 def _tiny(loss="non_saturating", gp_weight=0.0, dataset="ring8", prior=None, d_steps=None):
@@ -259,6 +259,28 @@ def test_build_optimizer():
     assert isinstance(build_optimizer({"name": "rmsprop", "learning_rate": 1e-3}), keras.optimizers.RMSprop)
     with pytest.raises(ValueError, match="unknown optimizer"):
         build_optimizer({"name": "lion"})
+
+
+def test_build_optimizer_takes_a_serialized_learning_rate_schedule():
+    """A schedule in Keras' serialized form is evaluated at the optimizer's own update count."""
+    opt = build_optimizer({"name": "sgd", "learning_rate": {
+        "class_name": "PiecewiseConstantDecay", "config": {"boundaries": [2], "values": [0.5, 0.05]}}})
+    v = keras.Variable(1.0)
+    seen = []
+    for _ in range(4):
+        seen.append(float(opt.learning_rate))
+        opt.apply_gradients([(keras.ops.ones(()), v)])
+    # boundaries are inclusive upper bounds on the update count: 0.5 for updates 0-2, 0.05 after.
+    np.testing.assert_allclose(seen, [0.5, 0.5, 0.5, 0.05], rtol=1e-6)
+    np.testing.assert_allclose(float(v), 1.0 - 3 * 0.5 - 0.05, rtol=1e-6)
+    assert piecewise_lr([0.5, 0.05], [2]) == {"class_name": "PiecewiseConstantDecay",
+                                               "config": {"boundaries": [2], "values": [0.5, 0.05]}}
+    with pytest.raises(ValueError, match="one value more than boundaries"):
+        piecewise_lr([0.5], [2])
+    for bad, words in [({"class_name": "Nope", "config": {}}, "not a Keras learning-rate schedule"),
+                       ({"class_name": "CosineDecay", "config": {"bogus": 1}}, "unexpected keyword argument 'bogus'")]:
+        with pytest.raises(ValueError, match=words):
+            build_optimizer({"name": "adam", "learning_rate": bad})
 
 
 def test_missing_local_weights_fall_back_to_hub_with_a_clear_offline_error(tmp_path, monkeypatch):

@@ -419,6 +419,8 @@ def test_a_missing_data_set_is_one_line(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--set", "optimizer={bad"], "optimizer must be a JSON object"),
     (["--set", 'optimizer={"name": "lion"}'], "unknown optimizer"),
+    (["--set", 'optimizer={"name": "adam", "learning_rate": {"class_name": "Nope"}}'],
+     "is not a Keras learning-rate schedule"),
     (["--set", "dataset=mnist"], "does not fit dataset 'mnist'"),
     (["--steps", "100000000000000000000"], "steps must be at most"),
     (["--steps", "10^20"], "invalid int value"),

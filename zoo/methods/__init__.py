@@ -15,7 +15,7 @@ import pkgutil
 import keras
 
 __all__ = ["MethodSpec", "METHODS", "ENTRIES", "register_method", "register_entry", "build_model",
-           "build_optimizer", "list_methods"]
+           "build_optimizer", "piecewise_lr", "list_methods"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,13 +61,43 @@ def build_model(config: dict):
     return METHODS[config["method"]].cls.from_hparams(config)
 
 
+def piecewise_lr(values: list[float], boundaries: list[int]) -> dict:
+    """A step-decay learning rate in the serialized form ``build_optimizer`` takes.
+
+    ``values[i]`` holds up to update ``boundaries[i]`` of the optimizer that uses it, the last value after
+    the last boundary (``keras.optimizers.schedules.PiecewiseConstantDecay``). Entries use it to end a
+    run at a lower learning rate: the generator then settles into the modes it has found instead of
+    oscillating around them (the HQ-share curves in MODEL_CARDS.md).
+    """
+    if len(values) != len(boundaries) + 1:
+        raise ValueError(f"piecewise_lr needs one value more than boundaries, got {values} and {boundaries}")
+    return {"class_name": "PiecewiseConstantDecay",
+            "config": {"boundaries": [int(b) for b in boundaries], "values": [float(v) for v in values]}}
+
+
 def build_optimizer(spec: dict) -> keras.optimizers.Optimizer:
-    """A Keras optimizer from ``{"name": ..., **kwargs}`` (adam, rmsprop or sgd)."""
+    """A Keras optimizer from ``{"name": ..., **kwargs}`` (adam, rmsprop or sgd).
+
+    ``learning_rate`` is a number or a Keras learning-rate schedule in its serialized form,
+    ``{"class_name": "CosineDecay", "config": {"initial_learning_rate": 1e-3, "decay_steps": 10000}}``
+    (any class of ``keras.optimizers.schedules``). A schedule counts the optimizer's own updates, so a
+    critic with 5 steps per generator step reaches ``decay_steps`` 5× sooner than the generator.
+    """
     spec = dict(spec)
     name = spec.pop("name", None)
     classes = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
     if name not in classes:
         raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(classes)}")
+    if isinstance(spec.get("learning_rate"), dict):
+        schedule = spec["learning_rate"]
+        hint = (f"learning_rate {schedule!r} is not a Keras learning-rate schedule "
+                '(e.g. {"class_name": "CosineDecay", "config": {...}})')
+        try:
+            spec["learning_rate"] = keras.optimizers.schedules.deserialize(schedule)
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"{hint}: {str(error).splitlines()[-1]}") from None
+        if not isinstance(spec["learning_rate"], keras.optimizers.schedules.LearningRateSchedule):
+            raise ValueError(hint)
     return classes[name](**spec)
 
 

@@ -21,7 +21,7 @@ import keras
 import tensorflow as tf
 
 from zoo.core.model import GAN, Player
-from zoo.methods import register_entry, register_method
+from zoo.methods import piecewise_lr, register_entry, register_method
 
 __all__ = ["UnrolledGAN", "adam_lookahead"]
 
@@ -121,8 +121,13 @@ register_method("unrolled_gan", UnrolledGAN, {"dataset": "ring8", **_NOTEBOOK},
 # The entries raise D's learning rate to 1e-3 (G's): with the notebook's 1e-4, D stayed at chance
 # (d_loss ≈ ln 4 throughout 10k steps) and G ended as one blob: 3.8/8 modes, 0.2 % HQ on the ring, 3 % HQ
 # on the grid; with 1e-3, 8/8 and 90.7 % HQ (MODEL_CARDS.md has both runs).
-register_entry("unrolled_ring8", "unrolled_gan", "ring8", steps=10_000,
-               d_optimizer={**_NOTEBOOK["d_optimizer"], "learning_rate": 1e-3})
+# The ring entry also widens G to 3 × 256 and ends at a tenth of the rate (issue #13's ≥ 95 % HQ target):
+# the notebook's G at a constant rate levelled off at 93-94 % HQ even after 30k steps, with one-evaluation
+# drops to 0-50 %; the step decay alone gave 92.7 %, with the wider G 95.0 % (MODEL_CARDS.md).
+_RING_LR = piecewise_lr([1e-3, 1e-4], [15_000])
+register_entry("unrolled_ring8", "unrolled_gan", "ring8", seed=2, steps=20_000, g_hidden=[256, 256, 256],
+               g_optimizer={**_NOTEBOOK["g_optimizer"], "learning_rate": _RING_LR},
+               d_optimizer={**_NOTEBOOK["d_optimizer"], "learning_rate": _RING_LR})
 register_entry("unrolled_grid25", "unrolled_gan", "grid25", seed=4, steps=10_000,
                d_optimizer={**_NOTEBOOK["d_optimizer"], "learning_rate": 1e-3})
 # Stacked MNIST: the image defaults' compact DCGAN, uniform z of 64, batch 64 and DCGAN Adam for both
