@@ -23,9 +23,10 @@ register_method("pacgan", GAN, {"dataset": "ring8", "loss": "non_saturating", "p
 # as a smear (5.4/8 modes, 13 % HQ); the ring needs 30k steps at 1e-3 (10k: 6.4/8, 42 % HQ; MODEL_CARDS.md).
 register_entry("pacgan_ring8", "pacgan", "ring8", seed=2, steps=30_000,
                optimizer={"name": "adam", "learning_rate": 1e-3, "beta_1": 0.5, "beta_2": 0.9})
-# The grid needs a wider G and a step decay (issue #13): at 20k steps of constant 1e-3 with the toy G
-# (3 × 128) the HQ share swung between 46 % and 86 % from one evaluation to the next (24.2/25 modes,
-# 49 % HQ). G 3 × 256 and 1e-3 → 1e-4 after 45k of 60k steps settle it (MODEL_CARDS.md).
+# The grid needs a wider G and a step decay (issue #13): at a constant 1e-3 with the toy G (3 × 128) the HQ
+# share swung between 46 % and 86 % from one evaluation to the next even after 80k steps (20k: 24.2/25
+# modes, 49 % HQ). G 3 × 256 and 1e-3 → 1e-4 after 45k of 60k steps settle it: 24.7 modes, 91 % HQ over
+# 5 training seeds (MODEL_CARDS.md).
 register_entry("pacgan_grid25", "pacgan", "grid25", seed=3, steps=60_000, g_hidden=[256, 256, 256],
                optimizer={"name": "adam", "learning_rate": piecewise_lr([1e-3, 1e-4], [45_000]),
                           "beta_1": 0.5, "beta_2": 0.9})
