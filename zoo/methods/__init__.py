@@ -61,18 +61,21 @@ def build_model(config: dict):
     return METHODS[config["method"]].cls.from_hparams(config)
 
 
-def piecewise_lr(values: list[float], boundaries: list[int]) -> dict:
+def piecewise_lr(values: list[float], boundaries: list[int], updates_per_step: int = 1) -> dict:
     """A step-decay learning rate in the serialized form ``build_optimizer`` takes.
 
-    ``values[i]`` holds up to update ``boundaries[i]`` of the optimizer that uses it, the last value after
-    the last boundary (``keras.optimizers.schedules.PiecewiseConstantDecay``). Entries use it to end a
-    run at a lower learning rate: the generator then settles into the modes it has found instead of
-    oscillating around them (the HQ-share curves in MODEL_CARDS.md).
+    ``values[i]`` holds up to generator step ``boundaries[i]``, the last value after the last boundary
+    (``keras.optimizers.schedules.PiecewiseConstantDecay``). A schedule counts its optimizer's own updates,
+    so a player that takes ``updates_per_step`` updates per generator step (a critic with ``d_steps`` = 5)
+    gets its boundaries scaled by that, and both players change rate at the same generator step. Entries
+    use it to end a run at a lower learning rate: the generator then settles into the modes it has found
+    instead of oscillating around them (the HQ-share curves in MODEL_CARDS.md).
     """
     if len(values) != len(boundaries) + 1:
         raise ValueError(f"piecewise_lr needs one value more than boundaries, got {values} and {boundaries}")
     return {"class_name": "PiecewiseConstantDecay",
-            "config": {"boundaries": [int(b) for b in boundaries], "values": [float(v) for v in values]}}
+            "config": {"boundaries": [int(b) * int(updates_per_step) for b in boundaries],
+                       "values": [float(v) for v in values]}}
 
 
 def build_optimizer(spec: dict) -> keras.optimizers.Optimizer:

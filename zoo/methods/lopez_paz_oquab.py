@@ -230,7 +230,8 @@ register_method("multimodal_covering", MultimodalCoveringGAN,
 _RING_G = {"name": "adam", "learning_rate": piecewise_lr([1e-4, 1e-5], [4_500]), "beta_1": 0.5, "beta_2": 0.999}
 register_entry("multimodal_covering_ring8", "multimodal_covering", "ring8", seed=4,
                prior={"kind": "multimodal", "dim": 2, "categories": 8}, steps=6_000, g_hidden=[256, 256, 256],
-               g_optimizer=_RING_G, d_optimizer={**_RING_G, "learning_rate": piecewise_lr([1e-4, 1e-5], [45_000])})
+               g_optimizer=_RING_G,
+               d_optimizer={**_RING_G, "learning_rate": piecewise_lr([1e-4, 1e-5], [4_500], updates_per_step=10)})
 # On the grid, gan_grid25's recipe plus multimodal noise and covering init: the paper's setup (2×128 ReLU,
 # 10 D steps, 3,000 steps) captured 16.8/25 modes with 1.8 % HQ samples (MODEL_CARDS.md).
 register_entry("multimodal_covering_grid25", "multimodal_covering", "grid25", seed=3,
